@@ -1,0 +1,75 @@
+"""`python -m e2e.sandbox`: run the sandbox standalone on 127.0.0.1 until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .seed import seed
+from .store import Store
+from .tokens import new_secret_token
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m e2e.sandbox", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--db", type=Path, help="SQLite file to keep (default: a temporary one, removed at exit)")
+    parser.add_argument("--env-file", type=Path, help="write the .env block to this file instead of printing it")
+    parser.add_argument("--json", action="store_true", help="print one JSON line with everything (for the harness)")
+    return parser.parse_args(argv)
+
+
+def bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as error:
+        sys.exit(f"sandbox: cannot listen on 127.0.0.1:{port}: {error.strerror}")
+    sock.listen(512)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    temp_dir = None if args.db else Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
+    db_path = args.db or temp_dir / "sandbox.sqlite3"  # type: ignore[operator]
+    try:
+        sock = bind(args.port)
+        api_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        store = Store(db_path)
+        admin_key = new_secret_token()
+        info = seed(store, api_url, admin_key)
+        announce(info, args)
+        config = uvicorn.Config(create_app(store, admin_key), log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def announce(info, args: argparse.Namespace) -> None:
+    # The one place the throwaway credentials are shown: this is how a user gets them.
+    if args.json:
+        print(json.dumps(dataclasses.asdict(info)), flush=True)
+        return
+    if args.env_file:
+        args.env_file.write_text(info.env_block())
+        print(f"sandbox: wrote {args.env_file}", file=sys.stderr)
+    else:
+        print(info.env_block(), end="", flush=True)
+    print(f"# sandbox listening on {info.api_url} (admin key for the test-support API: {info.admin_key})",
+          file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Test-support API for sandbox-only tests, behind the admin key handed out at start."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .errors import ApiError
+from .http_input import read_body
+from .store import Store
+from .tokens import new_secret_token
+
+ADMIN_KEY_HEADER = "x-sandbox-admin-key"
+DEFAULT_PERMISSIONS = ["EVENT_TYPE_READ", "EVENT_TYPE_WRITE", "BOOKING_READ", "BOOKING_WRITE", "PROFILE_READ"]
+
+
+def _admin_store(request: Request) -> Store:
+    given = request.headers.get(ADMIN_KEY_HEADER, "")
+    if not hmac.compare_digest(given.encode(), request.app.state.admin_key.encode()):
+        raise ApiError(401, f"Missing or wrong '{ADMIN_KEY_HEADER}' header.")
+    return request.app.state.store
+
+
+async def create_user(request: Request) -> Response:
+    store = _admin_store(request)
+    body = await read_body(request)
+    suffix = new_secret_token(6).lower().replace("_", "x").replace("-", "y")
+    email = str(body.get("email") or f"user-{suffix}@example.test").lower()
+    password = str(body.get("password") or new_secret_token(18))
+    username = body.get("username", f"user-{suffix}")
+    user = store.create_user(email, password, username if isinstance(username, str) else None)
+    return JSONResponse({"id": user.id, "email": user.email, "username": user.username, "password": password}, 201)
+
+
+async def create_client(request: Request) -> Response:
+    store = _admin_store(request)
+    body = await read_body(request)
+    redirect_uris = body.get("redirectUris")
+    if not isinstance(redirect_uris, list) or not redirect_uris or not all(isinstance(u, str) for u in redirect_uris):
+        raise ApiError(400, "redirectUris must be a non-empty list of strings")
+    permissions = body.get("permissions", DEFAULT_PERMISSIONS)
+    if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+        raise ApiError(400, "permissions must be a list of strings")
+    client, secret = store.create_client(str(body.get("name") or "Sandbox Test Client"), redirect_uris, permissions)
+    return JSONResponse({"id": client.id, "secret": secret, "name": client.name, "redirectUris": client.redirect_uris}, 201)
+
+
+async def shift_clock(request: Request) -> Response:
+    store = _admin_store(request)
+    body = await read_body(request)
+    advance = body.get("advanceMs")
+    if not isinstance(advance, int) or isinstance(advance, bool):
+        raise ApiError(400, "advanceMs must be an integer")
+    return JSONResponse({"offsetMs": store.shift_clock(advance), "nowMs": store.now_ms()})
+
+
+routes = [
+    Route("/__sandbox/users", create_user, methods=["POST"]),
+    Route("/__sandbox/clients", create_client, methods=["POST"]),
+    Route("/__sandbox/clock", shift_clock, methods=["POST"]),
+]

@@ -1,0 +1,105 @@
+"""The web pages of CONTRACT §2: login and the platform consent page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from .errors import ApiError
+from .http_input import read_body
+from .redirects import is_redirect_allowed
+from .sessions import SESSION_COOKIE, session_user
+from .store import Store
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+PERMISSION_LABELS = {
+    "EVENT_TYPE_READ": "Read your event types",
+    "EVENT_TYPE_WRITE": "Create and edit your event types",
+    "BOOKING_READ": "Read your bookings",
+    "BOOKING_WRITE": "Create, reschedule and cancel your bookings",
+    "SCHEDULE_READ": "Read your availability",
+    "SCHEDULE_WRITE": "Edit your availability",
+    "PROFILE_READ": "Read your profile",
+}
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+async def home(request: Request) -> Response:
+    return templates.TemplateResponse(request, "home.html", {"user": session_user(request)})
+
+
+async def login_page(request: Request) -> Response:
+    callback_url = request.query_params.get("callbackUrl", "/")
+    return templates.TemplateResponse(request, "login.html", {"callback_url": callback_url, "error": None})
+
+
+async def login_submit(request: Request) -> Response:
+    try:
+        form = await read_body(request)
+    except ApiError as error:
+        return templates.TemplateResponse(
+            request, "login.html", {"callback_url": "/", "error": error.message}, status_code=error.status
+        )
+    email, password = form.get("email"), form.get("password")
+    callback_url = form.get("callbackUrl") if isinstance(form.get("callbackUrl"), str) else "/"
+    user = None
+    if isinstance(email, str) and isinstance(password, str):
+        user = _store(request).authenticate(email, password)
+    if user is None:
+        context = {"callback_url": callback_url, "error": "Email or password is incorrect.", "email": email}
+        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    response = RedirectResponse(_same_origin_or_home(request, callback_url), status_code=303)
+    response.set_cookie(SESSION_COOKIE, _store(request).create_session(user.id), httponly=True, samesite="lax", path="/")
+    return response
+
+
+async def consent_page(request: Request) -> Response:
+    query = request.query_params
+    user = session_user(request)
+    if user is None:
+        return RedirectResponse("/auth/login?" + urlencode({"callbackUrl": str(request.url)}), status_code=302)
+    client_id, redirect_uri = query.get("client_id", ""), query.get("redirect_uri", "")
+    client = _store(request).client(client_id) if client_id else None
+    if client is None:
+        error = f"OAuth client with ID '{client_id}' not found"
+    elif not is_redirect_allowed(redirect_uri, client.redirect_uris):
+        error = "Invalid 'redirect_uri' value."
+    else:
+        error = None
+    if error:
+        return templates.TemplateResponse(request, "consent_error.html", {"error": error, "user": user}, status_code=400)
+    context = {
+        "client": client,
+        "user": user,
+        "permissions": [PERMISSION_LABELS.get(p, p) for p in client.permissions],
+        "redirect_uri": redirect_uri,
+        "state": query.get("state"),
+    }
+    return templates.TemplateResponse(request, "consent.html", context)
+
+
+def _same_origin_or_home(request: Request, target: str) -> str:
+    """Only follow callbackUrl within this site, so login is no open redirector."""
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    if parts.scheme == request.url.scheme and parts.netloc == request.url.netloc:
+        return target
+    return "/"
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/auth/login", login_page, methods=["GET"]),
+    Route("/auth/login", login_submit, methods=["POST"]),
+    Route("/auth/platform/authorize", consent_page, methods=["GET"]),
+]
