@@ -15,6 +15,7 @@ class SandboxInfo:
     user_password: str = field(repr=False)
     user_id: int
     admin_key: str = field(repr=False)
+    client_name: str = ""
     # further redirect URIs registered for the seeded client (query-carrying, wildcard)
     extra_redirect_uris: tuple[str, ...] = ()
 

@@ -29,5 +29,6 @@ def seed(store: Store, api_url: str, admin_key: str) -> SandboxInfo:
         user_password=password,
         user_id=user.id,
         admin_key=admin_key,
+        client_name=client.name,
         extra_redirect_uris=(QUERY_REDIRECT_URI, WILDCARD_REDIRECT_URI),
     )

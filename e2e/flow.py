@@ -1,0 +1,110 @@
+"""The steps of the flow that tests compose: sign in, obtain a code (browser or API), exchange it."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from playwright.sync_api import Browser, TimeoutError as PlaywrightTimeout
+
+from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
+
+from .checks import require
+from .checks.responses import check_keys_response
+from .client import OAuthApi, bearer
+from .ledger import CodeLedger
+from .models import ExchangeAuthorizationCodeInput, KeysResponseDto, OAuthAuthorizeInput
+from .secrets_mask import Redactor
+from .settings import Settings
+
+
+class LoginFailed(RuntimeError):
+    pass
+
+
+def sign_in_storage_state(browser: Browser, settings: Settings, selectors: Selectors, timeout_ms: float) -> dict:
+    """Logs the test user in through the real login page once; returns the browser storage state."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        login = LoginPage(page, settings.web_url, selectors)
+        try:
+            login.open(callback_url=settings.web_url + "/")
+        except PlaywrightTimeout:
+            raise LoginFailed(f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s") from None
+        login.login(settings.user_email, settings.user_password.reveal())
+        try:
+            page.wait_for_url(lambda url: LoginPage.PATH not in url, timeout=timeout_ms)
+        except PlaywrightTimeout:
+            raise LoginFailed(
+                f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the login page "
+                f"after {timeout_ms / 1000:.0f}s (wrong E2E_USER_PASSWORD?)"
+            ) from None
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+def cookies_for(storage_state: dict, url: str) -> dict[str, str]:
+    """The storage state's cookies that a browser would send to url."""
+    host = urlsplit(url).hostname or ""
+    chosen = {}
+    for cookie in storage_state.get("cookies", []):
+        domain = cookie.get("domain", "").lstrip(".")
+        if host == domain or host.endswith("." + domain):
+            chosen[cookie["name"]] = cookie["value"]
+    return chosen
+
+
+class Authorizer:
+    """Obtains codes over HTTP with the browser's session, and keys from them; every code goes to the ledger."""
+
+    def __init__(self, api: OAuthApi, settings: Settings, cookies: dict[str, str], ledger: CodeLedger,
+                 redactor: Redactor) -> None:
+        self.api, self.settings, self.cookies, self.ledger, self.redactor = api, settings, cookies, ledger, redactor
+
+    def authorize_raw(self, redirect_uri: str | None = None, state: str | None = None, client_id: str | None = None,
+                      client_secret: str | None = None, cookies: dict[str, str] | None = None) -> httpx.Response:
+        client_id = client_id or self.settings.client_id
+        response = self.api.o_auth_flow_controller_authorize_raw(
+            client_id, OAuthAuthorizeInput(redirect_uri or self.settings.redirect_uri, state),
+            cookies=self.cookies if cookies is None else cookies,
+        )
+        for code in parse_qs(urlsplit(response.headers.get("location", "")).query).get("code", []):
+            self.remember(code, client_id, client_secret or self.settings.client_secret.reveal())
+        return response
+
+    def remember(self, code: str, client_id: str, client_secret: str) -> None:
+        self.redactor.add(code)
+        self.ledger.track(code, client_id, client_secret)
+
+    def code(self, **kwargs: str | None) -> str:
+        response = self.authorize_raw(**kwargs)
+        require(response.status_code in (301, 302, 303, 307, 308), "authorize.redirects_with_code",
+                f"expected a redirect, got HTTP {response.status_code}")
+        codes = parse_qs(urlsplit(response.headers.get("location", "")).query).get("code", [])
+        require(len(codes) == 1, "authorize.redirects_with_code", f"Location carries {len(codes)} codes, expected 1")
+        return codes[0]
+
+    def exchange_raw(self, code: str, client_id: str | None = None, client_secret: str | None = None) -> httpx.Response:
+        return self.api.o_auth_flow_controller_exchange_raw(
+            bearer(code), client_id or self.settings.client_id,
+            ExchangeAuthorizationCodeInput(client_secret or self.settings.client_secret.reveal()),
+        )
+
+    def keys(self, client_id: str | None = None, client_secret: str | None = None) -> KeysResponseDto:
+        code = self.code(client_id=client_id, client_secret=client_secret)
+        keys = check_keys_response(self.exchange_raw(code, client_id, client_secret), "exchange.returns_keys")
+        self.redactor.add(keys.data.access_token)
+        self.redactor.add(keys.data.refresh_token)
+        return keys
+
+
+def authorize_in_browser(consent: ConsentPage, catcher: RedirectCatcher, settings: Settings,
+                         state: str | None = None) -> str:
+    """Opens the consent page (signed in), clicks Allow, and returns the URL the browser landed on."""
+    consent.open(settings.client_id, settings.redirect_uri, state)
+    consent.wait_until_loaded()
+    consent.allow()
+    return catcher.wait(consent.page).url

@@ -1,0 +1,205 @@
+"""The pytest plugin: configuration, the sandbox, browser launch, and the fixtures the flow suite uses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
+
+from . import report
+from .browser import BrowserNotFound, chromium_launch_overrides
+from .client import OAuthApi
+from .flow import Authorizer, LoginFailed, cookies_for, sign_in_storage_state
+from .http_log import ExchangeRecorder
+from .ledger import CodeLedger
+from .sandbox.info import SandboxInfo
+from .sandbox.launcher import SandboxProcess, SandboxStartError
+from .secrets_mask import Redactor
+from .settings import ConfigError, Settings, read_environment, settings_from_sandbox, settings_from_values, wants_sandbox
+
+HTTP_TIMEOUT_S = 15.0
+PAGE_TIMEOUT_MS = 15_000
+REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("calcom-e2e")
+    group.addoption("--env-file", type=Path, default=None, help="read CONTRACT §3 variables from this file (default ./.env)")
+    group.addoption("--strict-advisories", action="store_true", help="a missed advisory (CONTRACT §4) fails the run")
+    group.addoption("--checks-report", action="store_true", help="one line per check with its rule, and a summary")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        values = read_environment(config.getoption("env_file"))
+        config.stash[REMOTE_SETTINGS] = None if wants_sandbox(values) else settings_from_values(values)
+    except ConfigError as error:
+        pytest.exit(f"configuration error: {error}", returncode=2)
+    report.configure(config)
+
+
+# --- configuration and the target -----------------------------------------------------------
+@pytest.fixture(scope="session")
+def sandbox(pytestconfig: pytest.Config) -> Iterator[SandboxInfo | None]:
+    """The embedded sandbox, started when no CAL_API_URL is configured; None against a remote target."""
+    if pytestconfig.stash[REMOTE_SETTINGS] is not None:
+        yield None
+        return
+    try:
+        process = SandboxProcess.start()
+    except SandboxStartError as error:
+        pytest.exit(str(error), returncode=3)
+    with process:
+        yield process.info
+
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig: pytest.Config, sandbox: SandboxInfo | None) -> Settings:
+    chosen = settings_from_sandbox(sandbox) if sandbox else pytestconfig.stash[REMOTE_SETTINGS]
+    assert chosen is not None
+    for secret in chosen.secret_values():
+        report.redactor(pytestconfig).add(secret)
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def redactor(pytestconfig: pytest.Config, settings: Settings) -> Redactor:
+    return report.redactor(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def exchange_recorder(pytestconfig: pytest.Config) -> ExchangeRecorder:
+    return report.recorder(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def http(settings: Settings, exchange_recorder: ExchangeRecorder) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=settings.api_url, timeout=HTTP_TIMEOUT_S, event_hooks=exchange_recorder.hooks()) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def api(http: httpx.Client) -> OAuthApi:
+    return OAuthApi(http)
+
+
+@pytest.fixture(scope="session")
+def sandbox_admin(settings: Settings, http: httpx.Client) -> "SandboxAdmin":
+    """The sandbox's test-support API; tests that need it are skipped against a remote target."""
+    if settings.sandbox is None:
+        pytest.skip("needs the embedded sandbox's test-support API (CAL_API_URL points at a remote target)")
+    return SandboxAdmin(http, settings.sandbox.admin_key)
+
+
+class SandboxAdmin:
+    def __init__(self, http: httpx.Client, admin_key: str) -> None:
+        self.http, self.headers = http, {"x-sandbox-admin-key": admin_key}
+
+    def create_client(self, redirect_uris: list[str], name: str = "Second Client") -> dict[str, Any]:
+        response = self.http.post("/__sandbox/clients", json={"name": name, "redirectUris": redirect_uris}, headers=self.headers)
+        response.raise_for_status()
+        return response.json()
+
+    def create_user(self) -> dict[str, Any]:
+        response = self.http.post("/__sandbox/users", json={}, headers=self.headers)
+        response.raise_for_status()
+        return response.json()
+
+    def advance_clock(self, milliseconds: int) -> None:
+        self.http.post("/__sandbox/clock", json={"advanceMs": milliseconds}, headers=self.headers).raise_for_status()
+
+
+# --- the browser ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict, browser_name: str, browser_channel: str | None, playwright: Any
+) -> dict:
+    if browser_name != "chromium":
+        return browser_type_launch_args
+    try:
+        overrides = chromium_launch_overrides(playwright.chromium.executable_path, browser_channel, _is_root())
+    except BrowserNotFound as error:
+        pytest.exit(str(error), returncode=2)
+    args = [*browser_type_launch_args.get("args", []), *overrides.pop("args")]
+    return {**browser_type_launch_args, **overrides, "args": args}
+
+
+@pytest.fixture(scope="session")
+def page_selectors() -> Selectors:
+    """Override in a conftest.py for a deployment whose markup differs from CONTRACT §2."""
+    return Selectors()
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser: Browser, settings: Settings, page_selectors: Selectors) -> dict:
+    """The test user's browser session after one real login (reused by every test that needs it)."""
+    try:
+        return sign_in_storage_state(browser, settings, page_selectors, PAGE_TIMEOUT_MS)
+    except LoginFailed as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture
+def signed_in_page(new_context: Any, signed_in_state: dict) -> Page:
+    context: BrowserContext = new_context(storage_state=signed_in_state)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture
+def login_page(page: Page, settings: Settings, page_selectors: Selectors) -> LoginPage:
+    return LoginPage(page, settings.web_url, page_selectors)
+
+
+@pytest.fixture
+def redirect_catcher(page: Page, settings: Settings) -> RedirectCatcher:
+    return RedirectCatcher(page.context, settings.redirect_uri)
+
+
+@pytest.fixture
+def signed_in_consent(signed_in_page: Page, settings: Settings, page_selectors: Selectors) -> ConsentPage:
+    return ConsentPage(signed_in_page, settings.web_url, page_selectors)
+
+
+@pytest.fixture
+def signed_in_catcher(signed_in_page: Page, settings: Settings) -> RedirectCatcher:
+    return RedirectCatcher(signed_in_page.context, settings.redirect_uri)
+
+
+# --- codes and keys over HTTP -----------------------------------------------------------------
+@pytest.fixture
+def ledger(api: OAuthApi) -> Iterator[CodeLedger]:
+    """Every code obtained in a test is exchanged at its end, pass or fail."""
+    codes = CodeLedger(api)
+    yield codes
+    codes.settle()
+
+
+@pytest.fixture(scope="session")
+def session_cookies(signed_in_state: dict, settings: Settings) -> dict[str, str]:
+    return cookies_for(signed_in_state, settings.api_url)
+
+
+@pytest.fixture
+def authorizer(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], ledger: CodeLedger,
+               redactor: Redactor) -> Authorizer:
+    return Authorizer(api, settings, session_cookies, ledger, redactor)
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0

@@ -1,0 +1,46 @@
+"""Masks secrets (client secret, passwords, codes, tokens) in any text the harness shows."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+SENSITIVE_QUERY = re.compile(r"(?i)([?&](?:code|access_token|refresh_token|token)=)([^&#\s\"']+)")
+SENSITIVE_JSON = re.compile(
+    r'(?i)("(?:accessToken|refreshToken|clientSecret|password|code|x-cal-secret-key|authorization)"\s*:\s*")([^"]*)(")'
+)
+SENSITIVE_HEADER = re.compile(r"(?i)\b(Bearer\s+)([A-Za-z0-9._~+/=-]+)")
+SENSITIVE_FORM = re.compile(r"(?i)\b((?:password|clientSecret)=)([^&\s]+)")
+
+
+def fingerprint(secret: str) -> str:
+    """A short stand-in that lets a reader tell two secrets apart without seeing either."""
+    return f"***{hashlib.sha256(secret.encode()).hexdigest()[:6]}"
+
+
+class Redactor:
+    """Knows the run's secret values and the shapes of tokens; masks both in text."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets or []:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def mask(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, fingerprint(secret))
+        text = JWT_PATTERN.sub(lambda m: fingerprint(m.group(0)), text)
+        text = SENSITIVE_QUERY.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
+        text = SENSITIVE_JSON.sub(lambda m: m.group(1) + _masked(m.group(2)) + m.group(3), text)
+        text = SENSITIVE_HEADER.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
+        return SENSITIVE_FORM.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
+
+
+def _masked(value: str) -> str:
+    return value if value.startswith("***") or not value else fingerprint(value)

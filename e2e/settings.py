@@ -1,0 +1,134 @@
+"""Configuration: .env file and environment -> one validated Settings object (CONTRACT §3).
+
+This is the only module that reads the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+from .sandbox.info import SandboxInfo
+
+VARIABLES = {
+    "CAL_API_URL": "API base URL, e.g. https://api.cal.com (unset: the embedded sandbox is started)",
+    "CAL_WEB_URL": "web base URL for the login and consent pages (default: CAL_API_URL)",
+    "CAL_CLIENT_ID": "the platform OAuth client's id",
+    "CAL_CLIENT_SECRET": "the platform OAuth client's secret",
+    "CAL_REDIRECT_URI": "a redirect URI registered for that client, exactly as registered",
+    "E2E_USER_EMAIL": "the email of a test user who can log in",
+    "E2E_USER_PASSWORD": "that user's password",
+    "E2E_USER_ID": "optional: that user's numeric id, to check ownerId",
+}
+REQUIRED_WITH_REMOTE = ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL", "E2E_USER_PASSWORD"]
+
+
+class ConfigError(Exception):
+    """A missing or malformed variable; the message is one line naming it and what is expected."""
+
+
+class Secret(str):
+    """A str whose repr and str-formatting in messages never show the value; use .reveal()."""
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str
+    web_url: str
+    client_id: str
+    client_secret: Secret
+    redirect_uri: str
+    user_email: str
+    user_password: Secret
+    user_id: int | None
+    sandbox: SandboxInfo | None = field(default=None, repr=False)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox is not None
+
+    def secret_values(self) -> list[str]:
+        values = [self.client_secret.reveal(), self.user_password.reveal()]
+        if self.sandbox:
+            values.append(self.sandbox.admin_key)
+        return values
+
+
+def read_environment(env_file: Path | None = None) -> dict[str, str]:
+    """The CONTRACT §3 variables from the .env file, overridden by the process environment."""
+    if env_file is not None and not env_file.is_file():
+        raise ConfigError(f"--env-file {env_file}: no such file")
+    path = env_file or Path.cwd() / ".env"
+    from_file = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+    from_env = {k: v for k, v in os.environ.items() if k in VARIABLES}
+    return {k: v.strip() for k, v in {**from_file, **from_env}.items() if k in VARIABLES and v.strip()}
+
+
+def wants_sandbox(values: Mapping[str, str]) -> bool:
+    return "CAL_API_URL" not in values
+
+
+def settings_from_values(values: Mapping[str, str]) -> Settings:
+    """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
+    api_url = _base_url(values, "CAL_API_URL")
+    web_url = _base_url(values, "CAL_WEB_URL") if "CAL_WEB_URL" in values else api_url
+    for name in REQUIRED_WITH_REMOTE:
+        if name not in values:
+            raise ConfigError(f"{name} is not set: expected {VARIABLES[name]} (CAL_API_URL is set, so the target is remote)")
+    redirect = urlsplit(values["CAL_REDIRECT_URI"])
+    if not redirect.scheme or not redirect.netloc:
+        raise ConfigError(f"CAL_REDIRECT_URI={values['CAL_REDIRECT_URI']!r} is malformed: expected an absolute URI")
+    if "@" not in values["E2E_USER_EMAIL"]:
+        raise ConfigError("E2E_USER_EMAIL is malformed: expected an email address")
+    user_id = values.get("E2E_USER_ID")
+    if user_id is not None and not user_id.isdigit():
+        raise ConfigError(f"E2E_USER_ID={user_id!r} is malformed: expected a positive integer")
+    return Settings(
+        api_url=api_url,
+        web_url=web_url,
+        client_id=values["CAL_CLIENT_ID"],
+        client_secret=Secret(values["CAL_CLIENT_SECRET"]),
+        redirect_uri=values["CAL_REDIRECT_URI"],
+        user_email=values["E2E_USER_EMAIL"],
+        user_password=Secret(values["E2E_USER_PASSWORD"]),
+        user_id=int(user_id) if user_id else None,
+    )
+
+
+def settings_from_sandbox(info: SandboxInfo) -> Settings:
+    return Settings(
+        api_url=info.api_url,
+        web_url=info.api_url,
+        client_id=info.client_id,
+        client_secret=Secret(info.client_secret),
+        redirect_uri=info.redirect_uri,
+        user_email=info.user_email,
+        user_password=Secret(info.user_password),
+        user_id=info.user_id,
+        sandbox=info,
+    )
+
+
+def _base_url(values: Mapping[str, str], name: str) -> str:
+    url = values[name]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}={url!r} is malformed: expected an http(s) base URL such as https://api.cal.com")
+    return url.rstrip("/")

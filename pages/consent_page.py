@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from playwright.sync_api import Page
+
+from .selectors import Selectors
+
+
+class ConsentPage:
+    """GET {web}/auth/platform/authorize?client_id&redirect_uri&state: names the client, Allow / Go back."""
+
+    PATH = "/auth/platform/authorize"
+
+    def __init__(self, page: Page, web_url: str, selectors: Selectors = Selectors()) -> None:
+        self.page = page
+        self.web_url = web_url.rstrip("/")
+        self.allow_button = page.locator(selectors.allow_button)
+        self.deny_button = page.locator(selectors.deny_button)
+
+    def url(self, client_id: str, redirect_uri: str, state: str | None = None) -> str:
+        params = {"client_id": client_id, "redirect_uri": redirect_uri}
+        if state is not None:
+            params["state"] = state
+        return f"{self.web_url}{self.PATH}?{urlencode(params)}"
+
+    def open(self, client_id: str, redirect_uri: str, state: str | None = None) -> None:
+        """Navigates only: without a session the site answers with the login page instead."""
+        self.page.goto(self.url(client_id, redirect_uri, state))
+
+    def wait_until_loaded(self) -> None:
+        self.allow_button.wait_for(state="visible")
+
+    def text_shown(self, text: str):
+        return self.page.get_by_text(text, exact=False)
+
+    def allow(self) -> None:
+        self.allow_button.click()
+
+    def go_back(self) -> None:
+        self.deny_button.click()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import BrowserContext, Page, Route
+
+CAUGHT_PAGE = (
+    "<!doctype html><title>Redirect caught</title>"
+    "<p>calcom-oauth-e2e caught this redirect; the browser did not contact the redirect host.</p>"
+)
+
+
+@dataclass(frozen=True)
+class CaughtRedirect:
+    url: str
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.url).query, keep_blank_values=True)
+
+    @property
+    def code(self) -> str | None:
+        codes = self.params.get("code", [])
+        return codes[0] if len(codes) == 1 else None
+
+    def __repr__(self) -> str:  # the URL carries the code
+        return "CaughtRedirect(url='<masked>')"
+
+
+class RedirectCatcher:
+    """Intercepts every browser request to the redirect URI's origin, so that host need not exist.
+
+    Each intercepted URL is recorded and answered with a small local page.
+    """
+
+    def __init__(self, context: BrowserContext, redirect_uri: str) -> None:
+        parts = urlsplit(redirect_uri)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.caught: list[CaughtRedirect] = []
+        context.route(self._is_redirect_origin, self._fulfil)
+
+    def _is_redirect_origin(self, url: str) -> bool:
+        return url == self.origin or url.startswith(self.origin + "/") or url.startswith(self.origin + "?")
+
+    def _fulfil(self, route: Route) -> None:
+        self.caught.append(CaughtRedirect(route.request.url))
+        route.fulfill(status=200, content_type="text/html", body=CAUGHT_PAGE)
+
+    def wait(self, page: Page, timeout_ms: float = 15_000) -> CaughtRedirect:
+        """Waits until the page has landed on the redirect origin; returns where it landed."""
+        page.wait_for_url(self._is_redirect_origin, timeout=timeout_ms)
+        return CaughtRedirect(page.url)

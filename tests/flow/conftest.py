@@ -1,0 +1,59 @@
+"""Fixtures shared by the flow suite's modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from e2e.client import OAuthApi
+from e2e.flow import Authorizer
+from e2e.models import KeysResponseDto, RefreshTokenInput
+from e2e.plugin import SandboxAdmin
+from e2e.settings import Settings
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@pytest.fixture
+def keys(authorizer: Authorizer) -> KeysResponseDto:
+    """A fresh pair from the test user's code."""
+    return authorizer.keys()
+
+
+@pytest.fixture
+def refresh(api: OAuthApi, settings: Settings, redactor):
+    """refresh(token) -> httpx.Response, with the configured client; new tokens are masked in reports."""
+
+    def call(refresh_token: str, client_id: str | None = None, secret: str | None = None):
+        response = api.o_auth_flow_controller_refresh_access_token_raw(
+            client_id or settings.client_id, secret or settings.client_secret.reveal(), RefreshTokenInput(refresh_token)
+        )
+        if response.status_code == 200:
+            data = response.json().get("data", {})
+            redactor.add(data.get("accessToken"))
+            redactor.add(data.get("refreshToken"))
+        return response
+
+    return call
+
+
+@pytest.fixture
+def second_client(sandbox_admin: SandboxAdmin, settings: Settings, redactor) -> dict:
+    """Another client registered for the same redirect URI (sandbox only)."""
+    client = sandbox_admin.create_client([settings.redirect_uri])
+    redactor.add(client["secret"])
+    return client
+
+
+@pytest.fixture
+def shifted_clock(sandbox_admin: SandboxAdmin) -> Iterator:
+    """advance(ms) moves the sandbox's clock forward; it is moved back when the test ends."""
+    moved: list[int] = []
+
+    def advance(milliseconds: int) -> None:
+        sandbox_admin.advance_clock(milliseconds)
+        moved.append(milliseconds)
+
+    yield advance
+    sandbox_admin.advance_clock(-sum(moved))
