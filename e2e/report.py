@@ -54,6 +54,11 @@ class ReportHooks:
         self.strict = bool(config.getoption("strict_advisories", False))
         self.checks_report = bool(config.getoption("checks_report", False))
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if self.checks_report and terminal is not None and self.config.get_verbosity() <= 0:
+            terminal.showfspath = False  # the check lines replace pytest's per-file progress lines
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             rule_id = rule_of(item)
@@ -92,8 +97,12 @@ class ReportHooks:
             rule_id is not None and RULES[rule_id].level is Level.WARNING
         )
 
-    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, tuple[str, dict]] | None:
-        if report.when == "call" and any(k == WARNED for k, _ in report.user_properties):
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
+        warned = report.when == "call" and any(k == WARNED for k, _ in report.user_properties)
+        if self.checks_report and config.get_verbosity() <= 0 and (report.when == "call" or report.skipped):
+            # the check lines replace pytest's progress dots
+            return (WARNED if warned else report.outcome), "", ""
+        if warned:
             return WARNED, "W", ("WARN", {"yellow": True})
         return None
 
