@@ -34,6 +34,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--env-file", type=Path, default=None, help="read CONTRACT §3 variables from this file (default ./.env)")
     group.addoption("--strict-advisories", action="store_true", help="a missed advisory (CONTRACT §4) fails the run")
     group.addoption("--checks-report", action="store_true", help="one line per check with its rule, and a summary")
+    group.addoption("--checks-json", type=Path, default=None, help="write each check's outcome to this JSON file")
+    group.addoption("--rule", action="append", default=[], dest="rules", metavar="ID",
+                    help="run only the checks of this rule (repeatable)")
+    group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
+                    help="start the embedded sandbox with this fault on (self-tests; see python -m e2e.sandbox --list-faults)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,8 +57,9 @@ def sandbox(pytestconfig: pytest.Config) -> Iterator[SandboxInfo | None]:
     if pytestconfig.stash[REMOTE_SETTINGS] is not None:
         yield None
         return
+    faults = [arg for name in pytestconfig.getoption("sandbox_fault") for arg in ("--fault", name)]
     try:
-        process = SandboxProcess.start()
+        process = SandboxProcess.start(faults)
     except SandboxStartError as error:
         pytest.exit(str(error), returncode=3)
     with process:

@@ -3,8 +3,11 @@ advisory misses as warnings, and a closing summary with one line per failure."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -59,11 +62,19 @@ class ReportHooks:
         if self.checks_report and terminal is not None and self.config.get_verbosity() <= 0:
             terminal.showfspath = False  # the check lines replace pytest's per-file progress lines
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items:
             rule_id = rule_of(item)
             if rule_id is not None and rule_id not in RULES:
                 raise pytest.UsageError(f"{item.nodeid}: unknown rule {rule_id!r} (see e2e/checks/rules.py)")
+        wanted = set(config.getoption("rules", []))
+        unknown = wanted - set(RULES)
+        if unknown:
+            raise pytest.UsageError(f"--rule {', '.join(sorted(unknown))}: no such rule (see e2e/checks/rules.py)")
+        if wanted:
+            deselected = [item for item in items if rule_of(item) not in wanted]
+            items[:] = [item for item in items if rule_of(item) in wanted]
+            config.hook.pytest_deselected(items=deselected)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         recorder(self.config).clear()
@@ -80,7 +91,7 @@ class ReportHooks:
             exchanges = recorder(self.config).exchanges
             if exchanges:
                 report.sections.append(("HTTP exchanges (secrets masked)", "\n".join(e.render() for e in exchanges)))
-            reason = mask(call.excinfo.exconly().splitlines()[0]) if call.excinfo else "failed"
+            reason = mask(_one_line(call.excinfo)) if call.excinfo else "failed"
             report.user_properties.append(("reason", reason))
             if report.when == "call" and self._is_advisory(item) and not self.strict:
                 report.outcome = "passed"
@@ -136,8 +147,15 @@ class ReportHooks:
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         return CheckOutcome(report.nodeid, props.get("rule", ""), status, reason, report.duration)
 
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        path = self.config.getoption("checks_json", None)
+        if path is not None:
+            outcomes = [dataclasses.asdict(o) for o in self.config.stash[OUTCOMES]]
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(json.dumps({"checks": outcomes}, indent=2))
+
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        outcomes = self.config.stash[OUTCOMES]
+        outcomes = [o for o in self.config.stash[OUTCOMES] if o.rule_id]
         if not outcomes:
             return
         counts = {s: sum(o.status == s for o in outcomes) for s in ("PASS", "FAIL", "WARN", "SKIP")}
@@ -149,3 +167,10 @@ class ReportHooks:
         terminalreporter.write_line(
             f"checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['WARN']} warnings, {counts['SKIP']} skipped"
         )
+
+
+def _one_line(excinfo: pytest.ExceptionInfo) -> str:
+    if isinstance(excinfo.value, CheckFailed):
+        return str(excinfo.value)
+    lines = excinfo.exconly().strip().splitlines()
+    return lines[0] if lines else excinfo.typename

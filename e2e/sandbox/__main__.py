@@ -14,6 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from .app import create_app
+from .faults import FAULTS, listing
 from .seed import seed
 from .store import Store
 from .tokens import new_secret_token
@@ -25,7 +26,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", type=Path, help="SQLite file to keep (default: a temporary one, removed at exit)")
     parser.add_argument("--env-file", type=Path, help="write the .env block to this file instead of printing it")
     parser.add_argument("--json", action="store_true", help="print one JSON line with everything (for the harness)")
-    return parser.parse_args(argv)
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="break one rule on purpose (repeatable; see --list-faults)")
+    parser.add_argument("--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.fault if name not in FAULTS]
+    if unknown:
+        parser.error(f"unknown fault {', '.join(unknown)} (see --list-faults)")
+    return args
 
 
 def bind(port: int) -> socket.socket:
@@ -41,6 +49,9 @@ def bind(port: int) -> socket.socket:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.list_faults:
+        print(listing())
+        return
     temp_dir = None if args.db else Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
     db_path = args.db or temp_dir / "sandbox.sqlite3"  # type: ignore[operator]
     try:
@@ -50,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         admin_key = new_secret_token()
         info = seed(store, api_url, admin_key)
         announce(info, args)
-        config = uvicorn.Config(create_app(store, admin_key), log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(create_app(store, admin_key, set(args.fault)), log_level="warning", access_log=False, lifespan="off")
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         if temp_dir:

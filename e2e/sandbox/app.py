@@ -33,11 +33,13 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return envelope(request, 500, "Internal server error")
 
 
-def create_app(store: Store, admin_key: str) -> Starlette:
+def create_app(store: Store, admin_key: str, faults: set[str] | None = None) -> Starlette:
     app = Starlette(
         routes=[*api.routes, *web.routes, *openapi.routes, *support.routes],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected_error},
     )
     app.state.store = store
     app.state.admin_key = admin_key
+    app.state.faults = set(faults or ())
+    app.state.first_keys = {}  # for the tokens-repeat fault
     return app

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .faults import active
+
 EXCEPTION_NAMES = {
     400: "BadRequestException",
     401: "UnauthorizedException",
@@ -36,10 +38,15 @@ def request_path(request: Request) -> str:
 
 
 def envelope(request: Request, status: int, message: str) -> JSONResponse:
-    body = {
+    body: dict[str, object] = {
         "status": "error",
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "path": request_path(request),
-        "error": {"code": EXCEPTION_NAMES.get(status, "HttpException"), "message": message},
+        "error": {
+            "code": "HttpException" if active(request, "envelope-generic-code") else EXCEPTION_NAMES.get(status, "HttpException"),
+            "message": message,
+        },
     }
+    if active(request, "envelope-no-timestamp"):
+        del body["timestamp"]
     return JSONResponse(body, status_code=status)

@@ -64,6 +64,11 @@ class TokenGrant:
     expires_ms: int
 
 
+@dataclass(frozen=True)
+class RefreshToken(TokenGrant):
+    rotated: bool
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         # One connection, used from the server's event loop thread only; autocommit mode,
@@ -150,21 +155,34 @@ class Store:
         )
 
     # --- authorization codes ---------------------------------------------------------------
-    def create_code(self, client_id: str, user_id: int) -> str | None:
+    def create_code(self, client_id: str, user_id: int, code: str | None = None) -> str | None:
         """A new code, or None when the user already holds an unexchanged one for this client."""
-        code = new_secret_token(32)
+        code = code or new_secret_token(32)
         try:
             self.db.execute("INSERT INTO codes (code, client_id, user_id) VALUES (?, ?, ?)", (code, client_id, user_id))
         except sqlite3.IntegrityError:
             return None
         return code
 
-    def take_code(self, code: str, client_id: str) -> int | None:
+    def replace_code(self, client_id: str, user_id: int, code: str | None = None) -> str | None:
+        self.db.execute("DELETE FROM codes WHERE client_id = ? AND user_id = ?", (client_id, user_id))
+        return self.create_code(client_id, user_id, code)
+
+    def take_code(self, code: str, client_id: str | None) -> int | None:
         """Deletes the code and returns its user, in one statement: of racing callers one wins."""
         row = self.db.execute(
-            "DELETE FROM codes WHERE code = ? AND client_id = ? RETURNING user_id", (code, client_id)
+            "DELETE FROM codes WHERE code = ? AND (? IS NULL OR client_id = ?) RETURNING user_id",
+            (code, client_id, client_id),
         ).fetchone()
         return row["user_id"] if row else None
+
+    def peek_code(self, code: str, client_id: str) -> int | None:
+        row = self.db.execute("SELECT user_id FROM codes WHERE code = ? AND client_id = ?", (code, client_id)).fetchone()
+        return row["user_id"] if row else None
+
+    def retire_code(self, code: str) -> None:
+        """Makes the code unusable while its row still counts as the user's pending code."""
+        self.db.execute("UPDATE codes SET code = code || ':retired:' || ? WHERE code = ?", (new_secret_token(8), code))
 
     # --- access and refresh tokens ---------------------------------------------------------
     def record_tokens(self, access_jti: str, refresh_jti: str, grant: TokenGrant, access_expires_ms: int) -> None:
@@ -177,33 +195,25 @@ class Store:
             (refresh_jti, grant.client_id, grant.user_id, grant.family, grant.expires_ms),
         )
 
-    def rotate_refresh_token(self, jti: str, client_id: str) -> TokenGrant | None:
-        """Marks the token used and returns its grant; one statement, so one of racing callers wins.
+    def refresh_token(self, jti: str) -> RefreshToken | None:
+        row = self.db.execute("SELECT * FROM refresh_tokens WHERE jti = ?", (jti,)).fetchone()
+        if row is None:
+            return None
+        return RefreshToken(row["client_id"], row["user_id"], row["family"], row["expires_ms"], bool(row["rotated"]))
 
-        Presenting a token that was already rotated out revokes its whole family (RFC 9700 §4.14.2).
-        """
-        row = self.db.execute(
-            "UPDATE refresh_tokens SET rotated = 1 WHERE jti = ? AND client_id = ? AND rotated = 0 "
-            "AND expires_ms > ? RETURNING client_id, user_id, family, expires_ms",
-            (jti, client_id, self.now_ms()),
-        ).fetchone()
-        if row is not None:
-            return TokenGrant(row["client_id"], row["user_id"], row["family"], row["expires_ms"])
-        replayed = self.db.execute(
-            "SELECT family FROM refresh_tokens WHERE jti = ? AND client_id = ? AND rotated = 1", (jti, client_id)
-        ).fetchone()
-        if replayed is not None:
-            self.revoke_family(replayed["family"])
-        return None
+    def mark_rotated(self, jti: str) -> bool:
+        """Marks the refresh token used; True for the one caller that did it (one statement, so races have one winner)."""
+        return self.db.execute("UPDATE refresh_tokens SET rotated = 1 WHERE jti = ? AND rotated = 0", (jti,)).rowcount == 1
 
     def revoke_family(self, family: str) -> None:
+        """Replaying a rotated-out refresh token revokes the whole family (RFC 9700 §4.14.2)."""
         self.db.execute("DELETE FROM refresh_tokens WHERE family = ? AND rotated = 0", (family,))
         self.db.execute("DELETE FROM access_tokens WHERE family = ?", (family,))
 
-    def access_grant(self, jti: str) -> TokenGrant | None:
+    def access_grant(self, jti: str, check_expiry: bool = True) -> TokenGrant | None:
         row = self.db.execute(
-            "SELECT client_id, user_id, family, expires_ms FROM access_tokens WHERE jti = ? AND expires_ms > ?",
-            (jti, self.now_ms()),
+            "SELECT client_id, user_id, family, expires_ms FROM access_tokens WHERE jti = ? AND (? OR expires_ms > ?)",
+            (jti, not check_expiry, self.now_ms()),
         ).fetchone()
         return TokenGrant(row["client_id"], row["user_id"], row["family"], row["expires_ms"]) if row else None
 

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .errors import ApiError
+from .faults import FAULTS
 from .http_input import read_body
 from .store import Store
 from .tokens import new_secret_token
@@ -57,7 +58,22 @@ async def shift_clock(request: Request) -> Response:
     return JSONResponse({"offsetMs": store.shift_clock(advance), "nowMs": store.now_ms()})
 
 
+async def set_faults(request: Request) -> Response:
+    """{"enable": [...], "disable": [...]} -> the faults now on."""
+    _admin_store(request)
+    body = await read_body(request)
+    faults: set[str] = request.app.state.faults
+    for key, change in (("enable", faults.add), ("disable", faults.discard)):
+        names = body.get(key, [])
+        if not isinstance(names, list) or any(name not in FAULTS for name in names):
+            raise ApiError(400, f"{key} must be a list of fault names (python -m e2e.sandbox --list-faults)")
+        for name in names:
+            change(name)
+    return JSONResponse({"faults": sorted(faults)})
+
+
 routes = [
+    Route("/__sandbox/faults", set_faults, methods=["POST"]),
     Route("/__sandbox/users", create_user, methods=["POST"]),
     Route("/__sandbox/clients", create_client, methods=["POST"]),
     Route("/__sandbox/clock", shift_clock, methods=["POST"]),

@@ -40,7 +40,8 @@ class IssuedToken:
 
 
 def mint(
-    signing_key: str, kind: str, client_id: str, owner_id: int, expires_at: int, now_ms: int, from_refresh: bool
+    signing_key: str, kind: str, client_id: str, owner_id: int, expires_at: int, now_ms: int, with_user_id: bool,
+    omit: tuple[str, ...] = (), algorithm: str = "HS256",
 ) -> IssuedToken:
     jti = new_secret_token()
     payload: dict[str, object] = {
@@ -51,15 +52,18 @@ def mint(
         "iat": now_ms // 1000,
         "jti": jti,
     }
-    if from_refresh:
+    if with_user_id:  # tokens issued by a refresh
         payload["userId"] = owner_id
-    return IssuedToken(jwt.encode(payload, signing_key, algorithm="HS256"), jti, expires_at)
+    for claim in omit:
+        payload.pop(claim, None)
+    return IssuedToken(jwt.encode(payload, signing_key, algorithm=algorithm), jti, expires_at)
 
 
-def decode(signing_key: str, token: str) -> dict | None:
+def decode(signing_key: str, token: str, algorithms: list[str] | None = None) -> dict | None:
     """The payload of a token this server signed, or None. Expiry is checked by the caller's clock."""
     try:
-        payload = jwt.decode(token, signing_key, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
+        payload = jwt.decode(token, signing_key, algorithms=algorithms or ["HS256"],
+                             options={"verify_exp": False, "verify_iat": False})
     except jwt.PyJWTError:
         return None
     return payload if isinstance(payload, dict) else None

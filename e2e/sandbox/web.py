@@ -10,9 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from .api import redirect_allowed
 from .errors import ApiError
+from .faults import active
 from .http_input import read_body
-from .redirects import is_redirect_allowed
+from .redirects import with_query_params
 from .sessions import SESSION_COOKIE, session_user
 from .store import Store
 
@@ -37,27 +39,31 @@ async def home(request: Request) -> Response:
     return templates.TemplateResponse(request, "home.html", {"user": session_user(request)})
 
 
+def _login(request: Request, callback_url: str, error: str | None, status_code: int = 200, email: object = None) -> Response:
+    heading = "Sign in" if active(request, "login-heading-changed") else "Welcome back"
+    context = {"callback_url": callback_url, "error": error, "email": email, "heading": heading}
+    return templates.TemplateResponse(request, "login.html", context, status_code=status_code)
+
+
 async def login_page(request: Request) -> Response:
-    callback_url = request.query_params.get("callbackUrl", "/")
-    return templates.TemplateResponse(request, "login.html", {"callback_url": callback_url, "error": None})
+    return _login(request, request.query_params.get("callbackUrl", "/"), None)
 
 
 async def login_submit(request: Request) -> Response:
     try:
         form = await read_body(request)
     except ApiError as error:
-        return templates.TemplateResponse(
-            request, "login.html", {"callback_url": "/", "error": error.message}, status_code=error.status
-        )
+        return _login(request, "/", error.message, error.status)
     email, password = form.get("email"), form.get("password")
     callback_url = form.get("callbackUrl") if isinstance(form.get("callbackUrl"), str) else "/"
     user = None
     if isinstance(email, str) and isinstance(password, str):
         user = _store(request).authenticate(email, password)
     if user is None:
-        context = {"callback_url": callback_url, "error": "Email or password is incorrect.", "email": email}
-        return templates.TemplateResponse(request, "login.html", context, status_code=401)
-    response = RedirectResponse(_same_origin_or_home(request, callback_url), status_code=303)
+        message = "Something went wrong." if active(request, "login-silent-failure") else "Email or password is incorrect."
+        return _login(request, callback_url, message, 401, email)
+    target = "/" if active(request, "login-ignores-callback") else _same_origin_or_home(request, callback_url)
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, _store(request).create_session(user.id), httponly=True, samesite="lax", path="/")
     return response
 
@@ -66,13 +72,19 @@ async def consent_page(request: Request) -> Response:
     query = request.query_params
     user = session_user(request)
     if user is None:
+        if active(request, "consent-loses-callback"):
+            return RedirectResponse("/auth/login", status_code=302)
         return RedirectResponse("/auth/login?" + urlencode({"callbackUrl": str(request.url)}), status_code=302)
     client_id, redirect_uri = query.get("client_id", ""), query.get("redirect_uri", "")
     client = _store(request).client(client_id) if client_id else None
     if client is None:
         error = f"OAuth client with ID '{client_id}' not found"
-    elif not is_redirect_allowed(redirect_uri, client.redirect_uris):
+        if active(request, "consent-unknown-client-redirects") and redirect_uri:
+            return RedirectResponse(with_query_params(redirect_uri, {"error": "invalid_client"}), status_code=302)
+    elif not redirect_allowed(request, redirect_uri, client):
         error = "Invalid 'redirect_uri' value."
+        if active(request, "consent-bad-redirect-redirects") and redirect_uri:
+            return RedirectResponse(with_query_params(redirect_uri, {"error": "invalid_request"}), status_code=302)
     else:
         error = None
     if error:
@@ -83,6 +95,8 @@ async def consent_page(request: Request) -> Response:
         "permissions": [PERMISSION_LABELS.get(p, p) for p in client.permissions],
         "redirect_uri": redirect_uri,
         "state": query.get("state"),
+        "client_name": "An application" if active(request, "consent-anonymous-client") else client.name,
+        "go_back_submits": active(request, "go-back-issues-code"),
     }
     return templates.TemplateResponse(request, "consent.html", context)
 

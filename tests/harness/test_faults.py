@@ -1,0 +1,72 @@
+"""Proof that the flow suite catches regressions: against each sandbox fault it fails, naming the broken rule.
+
+Each fault runs the checks of its rule in a fresh pytest process against a sandbox started with that fault.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from e2e.checks.rules import RULES, Level
+from e2e.coverage import rows
+from e2e.sandbox.faults import FAULTS
+from e2e.settings import VARIABLES
+
+ROOT = Path(__file__).resolve().parents[2]
+FAILURE_FAULTS = [f for f in FAULTS.values() if RULES[f.rule_id].level is Level.FAILURE]
+ADVISORY_FAULTS = [f for f in FAULTS.values() if RULES[f.rule_id].level is Level.WARNING]
+
+
+def run_flow_suite(tmp_path: Path, *args: str) -> tuple[int, list[dict], str]:
+    """Runs tests/flow against a fresh embedded sandbox (whatever target the environment names)."""
+    out = tmp_path / "checks.json"
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "flow"), "--rootdir", str(ROOT),
+               "-c", str(ROOT / "pyproject.toml"), "-q", "-p", "no:cacheprovider", "--checks-json", str(out), *args]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    checks = json.loads(out.read_text())["checks"] if out.exists() else []
+    return result.returncode, checks, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def statuses_of(checks: list[dict], rule_id: str) -> set[str]:
+    return {c["status"] for c in checks if c["rule_id"] == rule_id}
+
+
+@pytest.mark.parametrize("fault", FAILURE_FAULTS, ids=lambda f: f.name)
+def test_suite_fails_on_fault_naming_its_rule(fault, tmp_path):
+    code, checks, output = run_flow_suite(tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id)
+    assert code == 1, f"the suite passed against fault {fault.name} ({fault.breaks}):\n{output}"
+    assert "FAIL" in statuses_of(checks, fault.rule_id), f"no failure names {fault.rule_id}:\n{output}"
+
+
+@pytest.mark.parametrize("fault", ADVISORY_FAULTS, ids=lambda f: f.name)
+def test_advisory_fault_warns_and_fails_when_strict(fault, tmp_path):
+    code, checks, output = run_flow_suite(tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id)
+    assert code == 0, f"an advisory miss failed the run without --strict-advisories:\n{output}"
+    assert "WARN" in statuses_of(checks, fault.rule_id), f"no warning names {fault.rule_id}:\n{output}"
+    code, checks, output = run_flow_suite(tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id,
+                                          "--strict-advisories")
+    assert code == 1 and "FAIL" in statuses_of(checks, fault.rule_id), f"strict mode did not fail:\n{output}"
+
+
+def test_faithful_sandbox_meets_every_advisory_strictly(tmp_path):
+    code, checks, output = run_flow_suite(tmp_path, "-m", "advisory", "--strict-advisories")
+    assert code == 0, output
+    assert checks and all(c["status"] in ("PASS", "SKIP") for c in checks), output
+
+
+def test_every_rule_has_a_check_and_a_fault():
+    gaps = [row.gap for row in rows() if row.gap]
+    assert not gaps, gaps
+
+
+def test_readme_table_is_current():
+    from e2e.coverage import main
+
+    assert main(["--check", str(ROOT / "README.md")]) == 0, "run: python -m e2e.coverage --write README.md"

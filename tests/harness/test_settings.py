@@ -1,0 +1,96 @@
+"""Configuration: validated at start, one line naming a bad variable, secrets never shown."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from e2e.settings import VARIABLES, ConfigError, Secret, read_environment, settings_from_values, wants_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+REMOTE = {
+    "CAL_API_URL": "https://api.example.test/",
+    "CAL_CLIENT_ID": "client-1",
+    "CAL_CLIENT_SECRET": "s3cret-value-123",
+    "CAL_REDIRECT_URI": "https://app.example.test/cb",
+    "E2E_USER_EMAIL": "qa@example.test",
+    "E2E_USER_PASSWORD": "pa55word-xyz",
+}
+
+
+def test_remote_settings_are_read_and_normalised():
+    settings = settings_from_values(REMOTE)
+    assert settings.api_url == "https://api.example.test" and settings.web_url == settings.api_url
+    assert settings.client_secret.reveal() == "s3cret-value-123" and settings.user_id is None
+
+
+@pytest.mark.parametrize("missing", ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL",
+                                     "E2E_USER_PASSWORD"])
+def test_missing_variable_is_named(missing):
+    with pytest.raises(ConfigError, match=f"^{missing} is not set"):
+        settings_from_values({k: v for k, v in REMOTE.items() if k != missing})
+
+
+@pytest.mark.parametrize("name, value", [("CAL_API_URL", "api.example.test"), ("CAL_WEB_URL", "ftp://x"),
+                                         ("CAL_REDIRECT_URI", "/relative"), ("E2E_USER_ID", "abc"),
+                                         ("E2E_USER_EMAIL", "not-an-email")])
+def test_malformed_variable_is_named(name, value):
+    with pytest.raises(ConfigError, match=f"^{name}"):
+        settings_from_values({**REMOTE, name: value})
+
+
+def test_secrets_never_show_in_repr_or_format():
+    settings = settings_from_values(REMOTE)
+    for text in (repr(settings), str(settings), f"{settings.client_secret}", f"{settings.user_password!s}"):
+        assert "s3cret-value-123" not in text and "pa55word-xyz" not in text
+    assert repr(Secret("x" * 10)) == "Secret('***')"
+
+
+def test_environment_wins_over_env_file(tmp_path, monkeypatch):
+    env_file = tmp_path / "custom.env"
+    env_file.write_text("CAL_API_URL=https://from-file.test\nCAL_CLIENT_ID=file-client\nUNRELATED=1\n")
+    monkeypatch.setenv("CAL_CLIENT_ID", "env-client")
+    values = read_environment(env_file)
+    assert values["CAL_API_URL"] == "https://from-file.test" and values["CAL_CLIENT_ID"] == "env-client"
+    assert "UNRELATED" not in values and not wants_sandbox(values)
+
+
+def test_no_api_url_means_sandbox(tmp_path, monkeypatch):
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert wants_sandbox(read_environment())
+
+
+def run_cli(tmp_path: Path, env_lines: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env_lines.items()))
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    return subprocess.run([sys.executable, "-m", "e2e", *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_missing_variable_exits_2_with_one_line(tmp_path):
+    result = run_cli(tmp_path, {k: v for k, v in REMOTE.items() if k != "CAL_CLIENT_SECRET"})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "CAL_CLIENT_SECRET is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_env_file_exits_2(tmp_path):
+    result = run_cli(tmp_path, {}, "--env-file", str(tmp_path / "nope.env"))
+    assert result.returncode == 2 and "nope.env: no such file" in result.stderr
+
+
+def test_cli_unreachable_target_exits_3_naming_the_url(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    result = run_cli(tmp_path, {**REMOTE, "CAL_API_URL": f"http://127.0.0.1:{port}"})
+    assert result.returncode == 3
+    assert f"http://127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+    assert REMOTE["CAL_CLIENT_SECRET"] not in result.stderr + result.stdout
