@@ -97,7 +97,10 @@ class ReportHooks:
                 report.outcome = "passed"
                 report.user_properties.append((WARNED, reason))
                 report.longrepr = None
-        if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+            path, line, message = report.longrepr
+            report.longrepr = (path, line, mask(message))
+        elif report.longrepr is not None:
             report.longrepr = mask(str(report.longrepr))
         report.sections = [(title, mask(text)) for title, text in report.sections]
         return report
