@@ -13,6 +13,7 @@ from .checks import require
 from .checks.responses import check_keys_response
 from .client import OAuthApi, bearer
 from .ledger import CodeLedger
+from .phases import PhaseTimer
 from .models import ExchangeAuthorizationCodeInput, KeysResponseDto, OAuthAuthorizeInput
 from .secrets_mask import Redactor
 from .settings import Settings
@@ -101,10 +102,12 @@ class Authorizer:
         return keys
 
 
-def authorize_in_browser(consent: ConsentPage, catcher: RedirectCatcher, settings: Settings,
+def authorize_in_browser(consent: ConsentPage, catcher: RedirectCatcher, settings: Settings, timer: PhaseTimer,
                          state: str | None = None) -> str:
     """Opens the consent page (signed in), clicks Allow, and returns the URL the browser landed on."""
-    consent.open(settings.client_id, settings.redirect_uri, state)
-    consent.wait_until_loaded()
-    consent.allow()
-    return catcher.wait(consent.page).url
+    with timer.measure("consent"):
+        consent.open(settings.client_id, settings.redirect_uri, state)
+        consent.wait_until_loaded()
+    with timer.measure("redirect"):
+        consent.allow()
+        return catcher.wait(consent.page).url

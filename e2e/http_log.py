@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from .phases import PhaseTimer, phase_of_path
 from .secrets_mask import Redactor
 
 log = logging.getLogger("e2e.http")
@@ -40,8 +41,9 @@ class ExchangeRecorder:
 
     SHOWN_HEADERS = ("authorization", "x-cal-secret-key", "content-type", "cookie", "location", "cache-control")
 
-    def __init__(self, redactor: Redactor) -> None:
+    def __init__(self, redactor: Redactor, timer: PhaseTimer | None = None) -> None:
         self.redactor = redactor
+        self.timer = timer
         self.exchanges: list[Exchange] = []
 
     def hooks(self) -> dict[str, list]:
@@ -70,6 +72,9 @@ class ExchangeRecorder:
         )
         self.exchanges.append(exchange)
         log.info("%s", exchange.summary())
+        phase = phase_of_path(request.url.path)
+        if self.timer is not None and phase is not None:
+            self.timer.record(phase, exchange.duration_ms)
 
     def _headers(self, headers: httpx.Headers) -> str:
         shown = {k: v for k, v in headers.items() if k.lower() in self.SHOWN_HEADERS}

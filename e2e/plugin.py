@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
@@ -19,6 +21,7 @@ from .client import OAuthApi
 from .flow import Authorizer, LoginFailed, cookies_for, sign_in_storage_state
 from .http_log import ExchangeRecorder
 from .ledger import CodeLedger
+from .phases import PhaseTimer
 from .sandbox.info import SandboxInfo
 from .sandbox.launcher import SandboxProcess, SandboxStartError
 from .secrets_mask import Redactor
@@ -41,7 +44,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="start the embedded sandbox with this fault on (self-tests; see python -m e2e.sandbox --list-faults)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's junitxml plugin reads its path
 def pytest_configure(config: pytest.Config) -> None:
+    if not getattr(config.option, "xmlpath", None) and not hasattr(config, "workerinput"):
+        config.option.xmlpath = str(Path(config.invocation_params.dir, config.getoption("output"), "junit.xml"))
     try:
         values = read_environment(config.getoption("env_file"))
         config.stash[REMOTE_SETTINGS] = None if wants_sandbox(values) else settings_from_values(values)
@@ -81,13 +87,19 @@ def redactor(pytestconfig: pytest.Config, settings: Settings) -> Redactor:
 
 
 @pytest.fixture(scope="session")
+def phase_timer(pytestconfig: pytest.Config) -> PhaseTimer:
+    return report.timer(pytestconfig)
+
+
+@pytest.fixture(scope="session")
 def exchange_recorder(pytestconfig: pytest.Config) -> ExchangeRecorder:
     return report.recorder(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def http(settings: Settings, exchange_recorder: ExchangeRecorder) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=settings.api_url, timeout=HTTP_TIMEOUT_S, event_hooks=exchange_recorder.hooks()) as client:
+    with httpx.Client(base_url=settings.api_url, timeout=HTTP_TIMEOUT_S, event_hooks=exchange_recorder.hooks(),
+                      transport=no_delay_transport()) as client:
         yield client
 
 
@@ -138,33 +150,64 @@ def browser_type_launch_args(
 
 
 @pytest.fixture(scope="session")
+def launch_browser(launch_browser: Any, pytestconfig: pytest.Config) -> Any:
+    """pytest-playwright's launcher, timed as the 'browser start' phase."""
+
+    def launch(**kwargs: Any) -> Browser:
+        with report.timer(pytestconfig).measure("browser start"):
+            return launch_browser(**kwargs)
+
+    return launch
+
+
+@pytest.fixture(scope="session")
 def page_selectors() -> Selectors:
     """Override in a conftest.py for a deployment whose markup differs from CONTRACT §2."""
     return Selectors()
 
 
 @pytest.fixture(scope="session")
-def signed_in_state(browser: Browser, settings: Settings, page_selectors: Selectors) -> dict:
+def signed_in_state(browser: Browser, settings: Settings, page_selectors: Selectors, pytestconfig: pytest.Config) -> dict:
     """The test user's browser session after one real login (reused by every test that needs it)."""
     try:
-        return sign_in_storage_state(browser, settings, page_selectors, PAGE_TIMEOUT_MS)
+        with report.timer(pytestconfig).measure("login"):
+            return sign_in_storage_state(browser, settings, page_selectors, PAGE_TIMEOUT_MS)
     except LoginFailed as error:
         pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture
-def page(page: Page) -> Page:
+def page(page: Page, request: pytest.FixtureRequest, output_path: str, redactor: Redactor) -> Iterator[Page]:
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
-    return page
+    yield page
+    keep_page_html_on_failure(request, page, output_path, redactor)
 
 
 @pytest.fixture
-def signed_in_page(new_context: Any, signed_in_state: dict) -> Page:
+def signed_in_page(new_context: Any, signed_in_state: dict, request: pytest.FixtureRequest, output_path: str,
+                   redactor: Redactor) -> Iterator[Page]:
     context: BrowserContext = new_context(storage_state=signed_in_state)
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
-    return page
+    page.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+    yield page
+    keep_page_html_on_failure(request, page, output_path, redactor)
+
+
+def keep_page_html_on_failure(request: pytest.FixtureRequest, page: Page, output_path: str, redactor: Redactor) -> None:
+    """The failed page's HTML, secrets masked, beside pytest-playwright's screenshot and trace."""
+    call = getattr(request.node, "rep_call", None)  # set by pytest-playwright's report hook
+    if call is None or not call.failed or page.is_closed():
+        return
+    folder = Path(output_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"page-{len(list(folder.glob('page-*.html'))) + 1}.html"
+    try:
+        target.write_text(redactor.mask(page.content()))
+    except PlaywrightError:
+        return
+    request.node.stash[report.PAGE_HTML_DIR] = str(folder)
 
 
 @pytest.fixture
@@ -205,6 +248,12 @@ def session_cookies(signed_in_state: dict, settings: Settings) -> dict[str, str]
 def authorizer(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], ledger: CodeLedger,
                redactor: Redactor) -> Authorizer:
     return Authorizer(api, settings, session_cookies, ledger, redactor)
+
+
+def no_delay_transport() -> httpx.HTTPTransport:
+    # httpcore writes a request's headers and body separately; with Nagle's algorithm on, the body then waits
+    # for the server's delayed ACK (about 40 ms a request).
+    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
 
 
 def _is_root() -> bool:

@@ -1,40 +1,52 @@
 """What a person reads: one line per check with its rule, secrets masked, the HTTP exchanges of a failure,
-advisory misses as warnings, and a closing summary with one line per failure."""
+advisory misses as warnings, a closing summary with one line per failure; and, under --output, JUnit XML,
+summary.json (with per-phase timings) and a self-contained report.html.
+
+Worker-side hooks (makereport) put what a report needs into user_properties, so it also crosses pytest-xdist;
+the controller (logreport, sessionfinish) gathers it.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import statistics
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
 
 from .checks import CheckFailed, Level
 from .checks.rules import RULES
+from .html_report import write_html_report
 from .http_log import ExchangeRecorder
+from .phases import PHASE_PREFIX, PhaseTimer
 from .secrets_mask import Redactor
 
 REDACTOR = pytest.StashKey[Redactor]()
 RECORDER = pytest.StashKey[ExchangeRecorder]()
-OUTCOMES = pytest.StashKey[list["CheckOutcome"]]()
-WARNED = "warned"
+TIMER = pytest.StashKey[PhaseTimer]()
+WARNED, REASON, RULE, EXCHANGE, PAGE_HTML = "warned", "reason", "rule", "http_exchange", "playwright_page_html"
+ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "trace", "playwright_video": "video",
+                  PAGE_HTML: "page HTML"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckOutcome:
     nodeid: str
     rule_id: str
     status: str  # PASS, FAIL, WARN, SKIP
     reason: str
     duration_s: float
+    exchanges: list[str] = field(default_factory=list)
+    artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
 
 
 def configure(config: pytest.Config) -> None:
     config.stash[REDACTOR] = Redactor()
-    config.stash[RECORDER] = ExchangeRecorder(config.stash[REDACTOR])
-    config.stash[OUTCOMES] = []
+    config.stash[TIMER] = PhaseTimer()
+    config.stash[RECORDER] = ExchangeRecorder(config.stash[REDACTOR], config.stash[TIMER])
     config.pluginmanager.register(ReportHooks(config), "calcom-e2e-report")
 
 
@@ -46,9 +58,17 @@ def recorder(config: pytest.Config) -> ExchangeRecorder:
     return config.stash[RECORDER]
 
 
+def timer(config: pytest.Config) -> PhaseTimer:
+    return config.stash[TIMER]
+
+
 def rule_of(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("rule")
     return marker.args[0] if marker and marker.args else None
+
+
+def output_dir(config: pytest.Config) -> Path:
+    return Path(config.invocation_params.dir, config.getoption("output", "test-results"))
 
 
 class ReportHooks:
@@ -56,6 +76,9 @@ class ReportHooks:
         self.config = config
         self.strict = bool(config.getoption("strict_advisories", False))
         self.checks_report = bool(config.getoption("checks_report", False))
+        self.outcomes: dict[str, CheckOutcome] = {}
+        self.phases: dict[str, list[float]] = {}
+        self.started = time.time()
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
@@ -79,24 +102,31 @@ class ReportHooks:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         recorder(self.config).clear()
 
+    # --- worker side ---------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
         report: pytest.TestReport = yield
         mask = redactor(self.config).mask
         rule_id = rule_of(item)
-        if isinstance(call.excinfo and call.excinfo.value, CheckFailed):
+        if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed):
             rule_id = call.excinfo.value.rule.id  # the rule that actually broke, which may be a shared one
-        report.user_properties.append(("rule", rule_id or ""))
+        report.user_properties.append((RULE, rule_id or ""))
+        report.user_properties.extend((PHASE_PREFIX + name, f"{ms:.1f}") for name, ms in timer(self.config).drain())
         if report.failed:
+            for exchange in recorder(self.config).exchanges:
+                report.user_properties.append((EXCHANGE, exchange.render()))
             exchanges = recorder(self.config).exchanges
             if exchanges:
                 report.sections.append(("HTTP exchanges (secrets masked)", "\n".join(e.render() for e in exchanges)))
             reason = mask(_one_line(call.excinfo)) if call.excinfo else "failed"
-            report.user_properties.append(("reason", reason))
+            report.user_properties.append((REASON, reason))
             if report.when == "call" and self._is_advisory(item) and not self.strict:
                 report.outcome = "passed"
                 report.user_properties.append((WARNED, reason))
                 report.longrepr = None
+        if report.when == "teardown":
+            for page_html in sorted(Path(item.stash.get(PAGE_HTML_DIR, "/nonexistent")).glob("page-*.html")):
+                report.user_properties.append((PAGE_HTML, str(page_html)))
         if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
             path, line, message = report.longrepr
             report.longrepr = (path, line, mask(message))
@@ -111,29 +141,26 @@ class ReportHooks:
             rule_id is not None and RULES[rule_id].level is Level.WARNING
         )
 
+    # --- controller side -----------------------------------------------------------------------
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
         warned = report.when == "call" and any(k == WARNED for k, _ in report.user_properties)
         if self.checks_report and config.get_verbosity() <= 0 and (report.when == "call" or report.skipped):
-            # the check lines replace pytest's progress dots
-            return (WARNED if warned else report.outcome), "", ""
+            return (WARNED if warned else report.outcome), "", ""  # the check lines replace pytest's dots
         if warned:
             return WARNED, "W", ("WARN", {"yellow": True})
         return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key.startswith(PHASE_PREFIX):
+                self.phases.setdefault(key[len(PHASE_PREFIX):], []).append(float(value))
         outcome = self._outcome(report)
-        if outcome is None:
-            return
-        self.config.stash[OUTCOMES].append(outcome)
-        if self.checks_report:
-            rule = RULES.get(outcome.rule_id)
-            title = f"{rule.id}: {rule.title} ({rule.reference})" if rule else outcome.nodeid
-            line = f"{outcome.status:4}  {title}"
-            if outcome.status != "PASS" and outcome.reason:
-                line += f"\n        {outcome.reason}"
-            terminal = self.config.pluginmanager.get_plugin("terminalreporter")
-            if terminal is not None:
-                terminal.write_line(line)
+        if outcome is not None and outcome.nodeid not in self.outcomes:
+            self.outcomes[outcome.nodeid] = outcome
+            self._print_line(outcome)
+        known = self.outcomes.get(report.nodeid)
+        if known is not None:
+            known.artifacts.extend((ARTIFACT_KINDS[k], str(v)) for k, v in report.user_properties if k in ARTIFACT_KINDS)
 
     def _outcome(self, report: pytest.TestReport) -> CheckOutcome | None:
         props = dict(report.user_properties)
@@ -145,20 +172,48 @@ class ReportHooks:
             status = "SKIP"
         else:
             return None
-        reason = props.get(WARNED) or props.get("reason") or ""
+        reason = props.get(WARNED) or props.get(REASON) or ""
         if status == "SKIP" and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-        return CheckOutcome(report.nodeid, props.get("rule", ""), status, reason, report.duration)
+        exchanges = [str(v) for k, v in report.user_properties if k == EXCHANGE]
+        return CheckOutcome(report.nodeid, str(props.get(RULE, "")), status, reason, report.duration, exchanges)
+
+    def _print_line(self, outcome: CheckOutcome) -> None:
+        if not self.checks_report:
+            return
+        rule = RULES.get(outcome.rule_id)
+        param = outcome.nodeid.split("[", 1)[1].rstrip("]") if "[" in outcome.nodeid else ""
+        param = "" if param in ("chromium", "firefox", "webkit") else f"[{param.removesuffix('-chromium')}]"
+        title = f"{rule.id}{param}: {rule.title} ({rule.reference})" if rule else outcome.nodeid
+        line = f"{outcome.status:4}  {title}"
+        if outcome.status != "PASS" and outcome.reason:
+            line += f"\n        {outcome.reason}"
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(line)
+
+    def summary(self) -> dict:
+        outcomes = list(self.outcomes.values())
+        counts = {s.lower(): sum(o.status == s for o in outcomes) for s in ("PASS", "FAIL", "WARN", "SKIP")}
+        phases = {name: {"count": len(ms), "median_ms": round(statistics.median(ms), 1), "max_ms": round(max(ms), 1)}
+                  for name, ms in sorted(self.phases.items())}
+        return {"started": self.started, "duration_s": round(time.time() - self.started, 3), "counts": counts,
+                "phases": phases, "checks": [asdict(o) for o in outcomes]}
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        path = self.config.getoption("checks_json", None)
-        if path is not None:
-            outcomes = [dataclasses.asdict(o) for o in self.config.stash[OUTCOMES]]
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text(json.dumps({"checks": outcomes}, indent=2))
+        if hasattr(self.config, "workerinput"):
+            return
+        summary = self.summary()
+        explicit = self.config.getoption("checks_json", None)
+        for path in filter(None, [output_dir(self.config) / "summary.json", explicit]):
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(summary, indent=2))
+        if self.outcomes and any(o.rule_id for o in self.outcomes.values()):
+            write_html_report(output_dir(self.config) / "report.html", summary, RULES)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        outcomes = [o for o in self.config.stash[OUTCOMES] if o.rule_id]
+        outcomes = [o for o in self.outcomes.values() if o.rule_id]
         if not outcomes:
             return
         counts = {s: sum(o.status == s for o in outcomes) for s in ("PASS", "FAIL", "WARN", "SKIP")}
@@ -170,6 +225,10 @@ class ReportHooks:
         terminalreporter.write_line(
             f"checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['WARN']} warnings, {counts['SKIP']} skipped"
         )
+        terminalreporter.write_line(f"report: {output_dir(self.config) / 'report.html'}")
+
+
+PAGE_HTML_DIR = pytest.StashKey[str]()
 
 
 def _one_line(excinfo: pytest.ExceptionInfo) -> str:

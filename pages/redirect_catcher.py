@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from playwright.sync_api import BrowserContext, Page, Route
 
@@ -9,6 +10,7 @@ CAUGHT_PAGE = (
     "<!doctype html><title>Redirect caught</title>"
     "<p>calcom-oauth-e2e caught this redirect; the browser did not contact the redirect host.</p>"
 )
+AUTHORIZE_PATH = "/v2/oauth/*/authorize"
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,21 @@ class RedirectCatcher:
     """Intercepts every browser request to the redirect URI's origin, so that host need not exist.
 
     Each intercepted URL is recorded and answered with a small local page.
+
+    Chromium does not pass the target of a server redirect through Playwright's routes (microsoft/playwright
+    #33882): it would try the real redirect host, show an error page and only reach the route when that page
+    reloads, about a second later. So a form POST to the authorize endpoint is fetched by the harness, and a
+    redirect to the redirect origin is turned into a fresh navigation there, which the route does catch.
+    The authorize response's own status is kept in `redirect_statuses`.
     """
 
     def __init__(self, context: BrowserContext, redirect_uri: str) -> None:
         parts = urlsplit(redirect_uri)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.caught: list[CaughtRedirect] = []
+        self.redirect_statuses: list[int] = []
         context.route(self._is_redirect_origin, self._fulfil)
+        context.route(f"**{AUTHORIZE_PATH}", self._navigate_to_redirect)
 
     def _is_redirect_origin(self, url: str) -> bool:
         return url == self.origin or url.startswith(self.origin + "/") or url.startswith(self.origin + "?")
@@ -46,6 +56,19 @@ class RedirectCatcher:
     def _fulfil(self, route: Route) -> None:
         self.caught.append(CaughtRedirect(route.request.url))
         route.fulfill(status=200, content_type="text/html", body=CAUGHT_PAGE)
+
+    def _navigate_to_redirect(self, route: Route) -> None:
+        if route.request.resource_type != "document":
+            route.fallback()
+            return
+        response = route.fetch(max_redirects=0)
+        target = urljoin(route.request.url, response.headers.get("location", ""))
+        if 300 <= response.status < 400 and self._is_redirect_origin(target):
+            self.redirect_statuses.append(response.status)
+            script = json.dumps(target).replace("</", "<\\/")
+            route.fulfill(status=200, content_type="text/html", body=f"<script>location.replace({script})</script>")
+        else:
+            route.fulfill(response=response)
 
     def wait(self, page: Page, timeout_ms: float = 15_000) -> CaughtRedirect:
         """Waits until the page has landed on the redirect origin; returns where it landed."""
