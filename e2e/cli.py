@@ -1,4 +1,5 @@
 """`calcom-e2e`: run the flow suite against the configured target (or the embedded sandbox).
+`calcom-e2e doctor`: check configuration, target, browser and the test user's login, one line each.
 
 Exit status: 0 every check passed, 1 a check failed, 2 configuration or usage error, 3 target unreachable.
 Arguments it does not know go to pytest (-x, -k, --headed, --slowmo, --tracing, --browser-channel, ...).
@@ -31,7 +32,10 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, pytest_args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["doctor"]:
+        return run_doctor(argv[1:])
+    args, pytest_args = parse_args(argv)
     env_file = args.env_file.resolve() if args.env_file else None
     try:
         values = read_environment(env_file)
@@ -51,8 +55,36 @@ def main(argv: list[str] | None = None) -> int:
     command = [str(FLOW_SUITE), "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"),
                "--checks-report", *(["--env-file", str(env_file)] if env_file else []),
                *(["-m", "smoke"] if args.smoke else []), *(["--strict-advisories"] if args.strict_advisories else []),
-               *pytest_args]
+               *artifact_defaults(pytest_args), *step_log(pytest_args), *pytest_args]
     return exit_status(pytest.main(command))
+
+
+def artifact_defaults(pytest_args: list[str]) -> list[str]:
+    """On a failed browser check keep a screenshot and the trace; on success nothing, unless asked."""
+    defaults = []
+    if not any(a.startswith("--screenshot") for a in pytest_args):
+        defaults += ["--screenshot", "only-on-failure"]
+    if not any(a.startswith("--tracing") for a in pytest_args):
+        defaults += ["--tracing", "retain-on-failure"]
+    return defaults
+
+
+def step_log(pytest_args: list[str]) -> list[str]:
+    """With -v, every page action and HTTP call is logged live, with a timestamp."""
+    verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in pytest_args)
+    if not verbose:
+        return []
+    return ["-o", "log_cli=true", "--log-cli-level=INFO",
+            "-o", "log_cli_format=%(asctime)s.%(msecs)03d %(name)-9s %(message)s", "-o", "log_cli_date_format=%H:%M:%S"]
+
+
+def run_doctor(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="calcom-e2e doctor", description="check configuration, target, browser and login")
+    parser.add_argument("--env-file", type=Path)
+    args = parser.parse_args(argv)
+    from . import doctor  # imported here: the main command does not need it
+
+    return doctor.run(args.env_file.resolve() if args.env_file else None)
 
 
 def unreachable(url: str) -> str | None:

@@ -35,13 +35,17 @@ def sign_in_storage_state(browser: Browser, settings: Settings, selectors: Selec
         except PlaywrightTimeout:
             raise LoginFailed(f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s") from None
         login.login(settings.user_email, settings.user_password.reveal())
+        # Whichever comes first: the login error, or a page without the login form.
+        settled = login.error.or_(page.locator(f"body:not(:has({selectors.login_form}))"))
         try:
-            page.wait_for_url(lambda url: LoginPage.PATH not in url, timeout=timeout_ms)
+            settled.first.wait_for(timeout=timeout_ms)
         except PlaywrightTimeout:
+            pass
+        if login.is_current() or login.error.is_visible():
             raise LoginFailed(
                 f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the login page "
-                f"after {timeout_ms / 1000:.0f}s (wrong E2E_USER_PASSWORD?)"
-            ) from None
+                f"(wrong E2E_USER_PASSWORD?)"
+            )
         return context.storage_state()
     finally:
         context.close()
@@ -79,6 +83,10 @@ class Authorizer:
     def remember(self, code: str, client_id: str, client_secret: str) -> None:
         self.redactor.add(code)
         self.ledger.track(code, client_id, client_secret)
+
+    def remember_own(self, code: str) -> None:
+        """A code issued to the configured client (e.g. caught in the browser)."""
+        self.remember(code, self.settings.client_id, self.settings.client_secret.reveal())
 
     def code(self, **kwargs: str | None) -> str:
         response = self.authorize_raw(**kwargs)

@@ -216,8 +216,8 @@ def login_page(page: Page, settings: Settings, page_selectors: Selectors) -> Log
 
 
 @pytest.fixture
-def redirect_catcher(page: Page, settings: Settings) -> RedirectCatcher:
-    return RedirectCatcher(page.context, settings.redirect_uri)
+def redirect_catcher(page: Page, settings: Settings, authorizer: Authorizer) -> RedirectCatcher:
+    return RedirectCatcher(page.context, settings.redirect_uri, on_code=authorizer.remember_own)
 
 
 @pytest.fixture
@@ -226,8 +226,9 @@ def signed_in_consent(signed_in_page: Page, settings: Settings, page_selectors: 
 
 
 @pytest.fixture
-def signed_in_catcher(signed_in_page: Page, settings: Settings) -> RedirectCatcher:
-    return RedirectCatcher(signed_in_page.context, settings.redirect_uri)
+def signed_in_catcher(signed_in_page: Page, settings: Settings, authorizer: Authorizer) -> RedirectCatcher:
+    """Every code the browser brings back goes to the ledger, so it is exchanged even if the test fails."""
+    return RedirectCatcher(signed_in_page.context, settings.redirect_uri, on_code=authorizer.remember_own)
 
 
 # --- codes and keys over HTTP -----------------------------------------------------------------

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from playwright.sync_api import Page
 
 from .selectors import Selectors
+
+
+log = logging.getLogger("e2e.pages")
 
 
 class ConsentPage:
@@ -26,6 +30,7 @@ class ConsentPage:
 
     def open(self, client_id: str, redirect_uri: str, state: str | None = None) -> None:
         """Navigates only: without a session the site answers with the login page instead."""
+        log.info("consent page: open for client %s", client_id)
         self.page.goto(self.url(client_id, redirect_uri, state))
 
     def wait_until_loaded(self) -> None:
@@ -35,7 +40,9 @@ class ConsentPage:
         return self.page.get_by_text(text, exact=False)
 
     def allow(self) -> None:
+        log.info("consent page: click Allow")
         self.allow_button.click()
 
     def go_back(self) -> None:
+        log.info("consent page: click Go back")
         self.deny_button.click()

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlencode
 
 from playwright.sync_api import Page
 
 from .selectors import Selectors
+
+
+log = logging.getLogger("e2e.pages")
 
 
 class LoginPage:
@@ -28,6 +32,7 @@ class LoginPage:
         return f"{self.web_url}{self.PATH}{query}"
 
     def open(self, callback_url: str | None = None) -> None:
+        log.info("login page: open %s", self.url())
         self.page.goto(self.url(callback_url))
         self.wait_until_loaded()
 
@@ -38,6 +43,7 @@ class LoginPage:
         return self.page.url.split("?")[0].endswith(self.PATH)
 
     def login(self, email: str, password: str) -> None:
+        log.info("login page: sign in as %s", email)
         self.email.fill(email)
         self.password.fill(password)
         self.submit.click()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -11,6 +13,7 @@ CAUGHT_PAGE = (
     "<p>calcom-oauth-e2e caught this redirect; the browser did not contact the redirect host.</p>"
 )
 AUTHORIZE_PATH = "/v2/oauth/*/authorize"
+log = logging.getLogger("e2e.pages")
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,11 @@ class RedirectCatcher:
     The authorize response's own status is kept in `redirect_statuses`.
     """
 
-    def __init__(self, context: BrowserContext, redirect_uri: str) -> None:
+    def __init__(self, context: BrowserContext, redirect_uri: str,
+                 on_code: Callable[[str], None] | None = None) -> None:
+        """on_code is told every code that reaches the redirect origin (so a test run can exchange it later)."""
         parts = urlsplit(redirect_uri)
+        self.on_code = on_code
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.caught: list[CaughtRedirect] = []
         self.redirect_statuses: list[int] = []
@@ -54,7 +60,12 @@ class RedirectCatcher:
         return url == self.origin or url.startswith(self.origin + "/") or url.startswith(self.origin + "?")
 
     def _fulfil(self, route: Route) -> None:
-        self.caught.append(CaughtRedirect(route.request.url))
+        caught = CaughtRedirect(route.request.url)
+        self.caught.append(caught)
+        log.info("redirect caught on %s (%d code(s))", self.origin, len(caught.params.get("code", [])))
+        for code in caught.params.get("code", []):
+            if self.on_code is not None:
+                self.on_code(code)
         route.fulfill(status=200, content_type="text/html", body=CAUGHT_PAGE)
 
     def _navigate_to_redirect(self, route: Route) -> None:

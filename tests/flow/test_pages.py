@@ -73,7 +73,6 @@ def test_allow_lands_on_redirect_uri_with_one_code(signed_in_consent, signed_in_
                                                    phase_timer):
     landed = authorize_in_browser(signed_in_consent, signed_in_catcher, settings, phase_timer)
     code = check_landing(landed, settings.redirect_uri, "consent.allow_lands_with_code")
-    authorizer.remember(code, settings.client_id, settings.client_secret.reveal())
     check_keys_response(authorizer.exchange_raw(code), "exchange.returns_keys")
 
 

@@ -1,0 +1,179 @@
+"""`calcom-e2e doctor`: is everything in place for a run? One line per check: what is wrong and what to do.
+
+Exit status 0 when all is well, 1 when a check failed, 2 for a configuration error, 3 for an unreachable target.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, Error as PlaywrightError, sync_playwright
+
+from pages import ConsentPage, Selectors
+
+from .browser import BrowserNotFound, chromium_launch_overrides
+from .client import OAuthApi
+from .flow import LoginFailed, sign_in_storage_state
+from .models import RefreshTokenInput
+from .sandbox.launcher import SandboxProcess, SandboxStartError
+from .settings import ConfigError, Settings, read_environment, settings_from_sandbox, settings_from_values, wants_sandbox
+
+TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    check: str
+    message: str
+    hint: str = ""
+
+    def line(self) -> str:
+        text = f"{'ok  ' if self.ok else 'FAIL'}  {self.check}: {self.message}"
+        return text + (f" -> {self.hint}" if self.hint and not self.ok else "")
+
+
+def check_web(settings: Settings) -> Finding:
+    url = f"{settings.web_url}/auth/login"
+    try:
+        response = httpx.get(url, timeout=TIMEOUT_S)
+    except httpx.HTTPError as error:
+        return Finding(False, "web", f"{url}: {type(error).__name__}", "check CAL_WEB_URL and that the site is up")
+    if response.status_code != 200:
+        return Finding(False, "web", f"{url} answered HTTP {response.status_code}", "CAL_WEB_URL must serve /auth/login")
+    return Finding(True, "web", f"{url} answers")
+
+
+def check_api(api: OAuthApi, settings: Settings) -> Finding:
+    try:
+        response = api.o_auth_flow_controller_exchange_raw(None, settings.client_id, None, json={"clientSecret": "x"})
+    except httpx.HTTPError as error:
+        return Finding(False, "api", f"{settings.api_url}: {type(error).__name__}", "check CAL_API_URL and that the API is up")
+    if response.status_code == 400 and _is_envelope(response):
+        return Finding(True, "api", f"{settings.api_url} answers like Cal.com's API v2")
+    return Finding(False, "api", f"POST /v2/oauth/{{clientId}}/exchange answered HTTP {response.status_code}, not Cal.com's "
+                   "400 envelope", "CAL_API_URL must be the API base (e.g. https://api.cal.com), not the web app")
+
+
+def check_client(api: OAuthApi, settings: Settings) -> Finding:
+    response = api.o_auth_flow_controller_refresh_access_token_raw(
+        settings.client_id, settings.client_secret.reveal(), RefreshTokenInput(secrets.token_urlsafe(16)))
+    message = _message(response)
+    if response.status_code == 400:
+        return Finding(True, "client", f"client {settings.client_id} exists and CAL_CLIENT_SECRET is right")
+    if "not found" in message:
+        return Finding(False, "client", f"no OAuth client {settings.client_id}", "check CAL_CLIENT_ID")
+    if "secret" in message.lower():
+        return Finding(False, "client", "the client secret is refused", "check CAL_CLIENT_SECRET")
+    return Finding(False, "client", f"refresh probe answered HTTP {response.status_code}: {message}", "see the API's logs")
+
+
+def check_browser(playwright, root: bool) -> tuple[Finding, Browser | None]:
+    try:
+        options = chromium_launch_overrides(playwright.chromium.executable_path, None, root)
+        browser = playwright.chromium.launch(**options, timeout=TIMEOUT_S * 3000)
+    except BrowserNotFound as error:
+        return Finding(False, "browser", str(error)), None
+    except PlaywrightError as error:
+        return Finding(False, "browser", f"Chromium did not start: {str(error).splitlines()[0]}",
+                       "run `playwright install chromium` or install the system chromium"), None
+    where = options.get("executable_path", "Playwright's own Chromium")
+    return Finding(True, "browser", f"Chromium {browser.version} starts ({where})"), browser
+
+
+def check_login(browser: Browser, settings: Settings) -> tuple[Finding, dict | None]:
+    try:
+        state = sign_in_storage_state(browser, settings, Selectors(), TIMEOUT_S * 1000)
+    except LoginFailed as error:
+        return Finding(False, "login", str(error), "check E2E_USER_EMAIL and E2E_USER_PASSWORD"), None
+    return Finding(True, "login", f"{settings.user_email} can log in"), state
+
+
+def check_consent(browser: Browser, settings: Settings, state: dict) -> Finding:
+    context = browser.new_context(storage_state=state)
+    try:
+        consent = ConsentPage(context.new_page(), settings.web_url)
+        consent.open(settings.client_id, settings.redirect_uri)
+        consent.allow_button.wait_for(timeout=TIMEOUT_S * 1000)
+    except PlaywrightError:
+        return Finding(False, "consent", "the consent page shows no Allow button for this client and redirect URI",
+                       "check that CAL_REDIRECT_URI is registered for CAL_CLIENT_ID, exactly")
+    finally:
+        context.close()
+    return Finding(True, "consent", "the consent page offers Allow for CAL_REDIRECT_URI")
+
+
+def run(env_file: Path | None, out: Callable[[str], None] = print) -> int:
+    try:
+        values = read_environment(env_file)
+        remote = None if wants_sandbox(values) else settings_from_values(values)
+    except ConfigError as error:
+        out(Finding(False, "configuration", str(error)).line())
+        return 2
+    with _target(remote) as settings:
+        if settings is None:
+            out(Finding(False, "configuration", "the embedded sandbox did not start", "see its log above").line())
+            return 3
+        out(Finding(True, "configuration", "embedded sandbox" if settings.is_sandbox else f"remote target {settings.api_url}").line())
+        web = check_web(settings)
+        out(web.line())
+        if not web.ok:
+            return 3
+        with httpx.Client(base_url=settings.api_url, timeout=TIMEOUT_S) as http:
+            api = OAuthApi(http)
+            findings = [check_api(api, settings)]
+            out(findings[-1].line())
+            if findings[-1].ok:
+                findings.append(check_client(api, settings))
+                out(findings[-1].line())
+        client_ok = findings[-1].ok
+        with sync_playwright() as playwright:
+            found, browser = check_browser(playwright, hasattr(os, "geteuid") and os.geteuid() == 0)
+            findings.append(found)
+            out(found.line())
+            if browser is not None:
+                login, state = check_login(browser, settings)
+                findings.append(login)
+                out(login.line())
+                if state is not None and client_ok:  # a missing client would fail this too, saying less
+                    findings.append(check_consent(browser, settings, state))
+                    out(findings[-1].line())
+                browser.close()
+    return 0 if all(f.ok for f in findings) else 1
+
+
+@contextmanager
+def _target(remote: Settings | None) -> Iterator[Settings | None]:
+    if remote is not None:
+        yield remote
+        return
+    try:
+        process = SandboxProcess.start()
+    except SandboxStartError as error:
+        print(error, file=sys.stderr)
+        yield None
+        return
+    with process:
+        yield settings_from_sandbox(process.info)
+
+
+def _is_envelope(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("status") == "error" and isinstance(body.get("error"), dict)
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return ""

@@ -1,0 +1,65 @@
+"""`calcom-e2e doctor` says in one line what is wrong and what to do; its exit status tells whether all is well."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from e2e.sandbox.info import SandboxInfo
+from e2e.sandbox.launcher import SandboxProcess
+from e2e.settings import VARIABLES
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[SandboxInfo]:
+    with SandboxProcess.start() as process:
+        yield process.info
+
+
+def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.CompletedProcess:
+    values = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in info.env_block().splitlines()}
+    env_file = tmp_path / "target.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in {**values, **overrides}.items()))
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    return subprocess.run([sys.executable, "-m", "e2e", "doctor", "--env-file", str(env_file)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_all_well(tmp_path, target):
+    result = doctor(tmp_path, target)
+    assert result.returncode == 0, result.stdout
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 7
+
+
+@pytest.mark.parametrize("override, check, hint", [
+    ({"E2E_USER_PASSWORD": "wrong-password"}, "login", "E2E_USER_PASSWORD"),
+    ({"CAL_CLIENT_SECRET": "wrong-secret"}, "client", "CAL_CLIENT_SECRET"),
+    ({"CAL_CLIENT_ID": "no-such-client"}, "client", "CAL_CLIENT_ID"),
+    ({"CAL_REDIRECT_URI": "https://unregistered.example/cb"}, "consent", "CAL_REDIRECT_URI"),
+], ids=["password", "secret", "client", "redirect"])
+def test_names_what_is_wrong_and_what_to_do(tmp_path, target, override, check, hint):
+    result = doctor(tmp_path, target, **override)
+    assert result.returncode == 1, result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1 and failed[0].startswith(f"FAIL  {check}:") and hint in failed[0], result.stdout
+    for secret in (target.client_secret, target.user_password, "wrong-secret", "wrong-password"):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_unreachable_target_exits_3(tmp_path, target):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    result = doctor(tmp_path, target, CAL_API_URL=url, CAL_WEB_URL=url)
+    assert result.returncode == 3 and url in result.stdout and "Traceback" not in result.stderr
+
+
+def test_configuration_error_exits_2(tmp_path, target):
+    result = doctor(tmp_path, target, E2E_USER_ID="not-a-number")
+    assert result.returncode == 2 and "E2E_USER_ID" in result.stdout
