@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 import socket
 from collections.abc import Iterator
@@ -10,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, BrowserType, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
@@ -20,7 +22,7 @@ from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi
 from .flow import Authorizer, LoginFailed, cookies_for, sign_in_storage_state
 from .http_log import ExchangeRecorder
-from .ledger import CodeLedger
+from .ledger import CodeLedger, journal_path
 from .phases import PhaseTimer
 from .sandbox.info import SandboxInfo
 from .sandbox.launcher import SandboxProcess, SandboxStartError
@@ -30,6 +32,7 @@ from .settings import ConfigError, Settings, read_environment, settings_from_san
 HTTP_TIMEOUT_S = 15.0
 PAGE_TIMEOUT_MS = 15_000
 REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
+VALUES = pytest.StashKey[dict[str, str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,7 +53,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(Path(config.invocation_params.dir, config.getoption("output"), "junit.xml"))
     try:
         values = read_environment(config.getoption("env_file"))
-        config.stash[REMOTE_SETTINGS] = None if wants_sandbox(values) else settings_from_values(values)
+        config.stash[VALUES] = values
+        remote = None if wants_sandbox(values) else settings_from_values(values)
+        workers = getattr(config.option, "numprocesses", None)
+        if remote is not None and isinstance(workers, int) and workers > 0:
+            remote.for_worker(workers - 1)  # enough E2E_USERS for every worker?
+        config.stash[REMOTE_SETTINGS] = remote
     except ConfigError as error:
         pytest.exit(f"configuration error: {error}", returncode=2)
     report.configure(config)
@@ -74,8 +82,16 @@ def sandbox(pytestconfig: pytest.Config) -> Iterator[SandboxInfo | None]:
 
 @pytest.fixture(scope="session")
 def settings(pytestconfig: pytest.Config, sandbox: SandboxInfo | None) -> Settings:
-    chosen = settings_from_sandbox(sandbox) if sandbox else pytestconfig.stash[REMOTE_SETTINGS]
-    assert chosen is not None
+    """The run's settings; under pytest-xdist each worker takes its own test user (E2E_USERS)."""
+    if sandbox is not None:
+        chosen = settings_from_sandbox(sandbox, pytestconfig.stash[VALUES])
+    else:
+        remote = pytestconfig.stash[REMOTE_SETTINGS]
+        assert remote is not None
+        try:
+            chosen = remote.for_worker(_worker_index(pytestconfig))
+        except ConfigError as error:
+            pytest.exit(f"configuration error: {error}", returncode=2)
     for secret in chosen.secret_values():
         report.redactor(pytestconfig).add(secret)
     return chosen
@@ -136,13 +152,34 @@ class SandboxAdmin:
 
 # --- the browser ------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
+def connect_options(settings: Settings, browser_type_launch_args: dict) -> dict | None:
+    """E2E_BROWSER_WS_ENDPOINT: run the browser on a Playwright server (`playwright run-server`)."""
+    if not settings.browser_ws_endpoint:
+        return None
+    # Playwright names connect()'s first parameter ws_endpoint in older releases and endpoint in newer ones.
+    name = "ws_endpoint" if "ws_endpoint" in inspect.signature(BrowserType.connect).parameters else "endpoint"
+    # The server reads launch options in its own (camelCase) names; pytest-playwright sends Python's. It takes
+    # args and executablePath only when started with --unsafe, so those go only to a server on this machine.
+    same_machine = "executable_path" in browser_type_launch_args
+    allowed = {**SAFE_LAUNCH_OPTIONS, **(UNSAFE_LAUNCH_OPTIONS if same_machine else {})}
+    launch = {allowed[k]: v for k, v in browser_type_launch_args.items() if k in allowed}
+    return {name: settings.browser_ws_endpoint, "headers": {"x-playwright-launch-options": json.dumps(launch)}}
+
+
+SAFE_LAUNCH_OPTIONS = {"headless": "headless", "channel": "channel", "chromium_sandbox": "chromiumSandbox",
+                       "timeout": "timeout"}
+UNSAFE_LAUNCH_OPTIONS = {"executable_path": "executablePath", "args": "args"}
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict, browser_name: str, browser_channel: str | None, playwright: Any
+    browser_type_launch_args: dict, browser_name: str, browser_channel: str | None, playwright: Any, settings: Settings
 ) -> dict:
     if browser_name != "chromium":
         return browser_type_launch_args
     try:
-        overrides = chromium_launch_overrides(playwright.chromium.executable_path, browser_channel, _is_root())
+        overrides = chromium_launch_overrides(playwright.chromium.executable_path, browser_channel, _is_root(),
+                                              settings.browser_ws_endpoint)
     except BrowserNotFound as error:
         pytest.exit(str(error), returncode=2)
     args = [*browser_type_launch_args.get("args", []), *overrides.pop("args")]
@@ -232,10 +269,20 @@ def signed_in_catcher(signed_in_page: Page, settings: Settings, authorizer: Auth
 
 
 # --- codes and keys over HTTP -----------------------------------------------------------------
+@pytest.fixture(scope="session")
+def code_journal(api: OAuthApi, settings: Settings) -> Path | None:
+    """Against a remote target, where codes are journaled; codes a killed earlier run left are exchanged first."""
+    if settings.is_sandbox:
+        return None  # every run gets a fresh sandbox
+    journal = journal_path(settings.state_dir, settings.api_url, settings.client_id, settings.user_email)
+    CodeLedger(api, journal).recover(settings.client_secret.reveal())
+    return journal
+
+
 @pytest.fixture
-def ledger(api: OAuthApi) -> Iterator[CodeLedger]:
+def ledger(api: OAuthApi, code_journal: Path | None) -> Iterator[CodeLedger]:
     """Every code obtained in a test is exchanged at its end, pass or fail."""
-    codes = CodeLedger(api)
+    codes = CodeLedger(api, code_journal)
     yield codes
     codes.settle()
 
@@ -255,6 +302,11 @@ def no_delay_transport() -> httpx.HTTPTransport:
     # httpcore writes a request's headers and body separately; with Nagle's algorithm on, the body then waits
     # for the server's delayed ACK (about 40 ms a request).
     return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+
+
+def _worker_index(config: pytest.Config) -> int:
+    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
+    return int(worker.removeprefix("gw"))
 
 
 def _is_root() -> bool:

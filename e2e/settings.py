@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +15,7 @@ from dotenv import dotenv_values
 
 from .sandbox.info import SandboxInfo
 
-VARIABLES = {
+CONTRACT_VARIABLES = {
     "CAL_API_URL": "API base URL, e.g. https://api.cal.com (unset: the embedded sandbox is started)",
     "CAL_WEB_URL": "web base URL for the login and consent pages (default: CAL_API_URL)",
     "CAL_CLIENT_ID": "the platform OAuth client's id",
@@ -25,6 +25,12 @@ VARIABLES = {
     "E2E_USER_PASSWORD": "that user's password",
     "E2E_USER_ID": "optional: that user's numeric id, to check ownerId",
 }
+EXTRA_VARIABLES = {
+    "E2E_USERS": "optional: one test user per pytest-xdist worker, as email:password pairs separated by ';'",
+    "E2E_BROWSER_WS_ENDPOINT": "optional: a Playwright server's WebSocket endpoint (playwright run-server) to run the "
+    "browser on",
+}
+VARIABLES = {**CONTRACT_VARIABLES, **EXTRA_VARIABLES}
 REQUIRED_WITH_REMOTE = ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL", "E2E_USER_PASSWORD"]
 
 
@@ -49,6 +55,12 @@ class Secret(str):
 
 
 @dataclass(frozen=True)
+class UserCredentials:
+    email: str
+    password: Secret
+
+
+@dataclass(frozen=True)
 class Settings:
     api_url: str
     web_url: str
@@ -59,13 +71,26 @@ class Settings:
     user_password: Secret
     user_id: int | None
     sandbox: SandboxInfo | None = field(default=None, repr=False)
+    extra_users: tuple[UserCredentials, ...] = ()
+    browser_ws_endpoint: str | None = None
+    state_dir: Path = field(default_factory=lambda: default_state_dir())
 
     @property
     def is_sandbox(self) -> bool:
         return self.sandbox is not None
 
+    def for_worker(self, index: int) -> "Settings":
+        """The settings of pytest-xdist worker `index`: its own test user from E2E_USERS when given."""
+        if not self.extra_users or self.sandbox is not None:
+            return self
+        if index >= len(self.extra_users):
+            raise ConfigError(f"E2E_USERS lists {len(self.extra_users)} users but worker {index + 1} needs one: "
+                              "give one test user per pytest-xdist worker")
+        user = self.extra_users[index]
+        return replace(self, user_email=user.email, user_password=user.password, user_id=None)
+
     def secret_values(self) -> list[str]:
-        values = [self.client_secret.reveal(), self.user_password.reveal()]
+        values = [self.client_secret.reveal(), self.user_password.reveal(), *(u.password.reveal() for u in self.extra_users)]
         if self.sandbox:
             values.append(self.sandbox.admin_key)
         return values
@@ -81,12 +106,21 @@ def read_environment(env_file: Path | None = None) -> dict[str, str]:
     return {k: v.strip() for k, v in {**from_file, **from_env}.items() if k in VARIABLES and v.strip()}
 
 
+def default_state_dir() -> Path:
+    """Where the harness keeps state between runs (the codes a killed run left unexchanged)."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    return (Path(cache) if cache else Path.home() / ".cache") / "calcom-e2e"
+
+
 def wants_sandbox(values: Mapping[str, str]) -> bool:
     return "CAL_API_URL" not in values
 
 
 def settings_from_values(values: Mapping[str, str]) -> Settings:
     """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
+    endpoint = values.get("E2E_BROWSER_WS_ENDPOINT")
+    if endpoint is not None and urlsplit(endpoint).scheme not in ("ws", "wss"):
+        raise ConfigError(f"E2E_BROWSER_WS_ENDPOINT={endpoint!r} is malformed: expected ws://host:port/...")
     api_url = _base_url(values, "CAL_API_URL")
     web_url = _base_url(values, "CAL_WEB_URL") if "CAL_WEB_URL" in values else api_url
     for name in REQUIRED_WITH_REMOTE:
@@ -109,10 +143,24 @@ def settings_from_values(values: Mapping[str, str]) -> Settings:
         user_email=values["E2E_USER_EMAIL"],
         user_password=Secret(values["E2E_USER_PASSWORD"]),
         user_id=int(user_id) if user_id else None,
+        extra_users=_users(values.get("E2E_USERS", "")),
+        browser_ws_endpoint=endpoint,
     )
 
 
-def settings_from_sandbox(info: SandboxInfo) -> Settings:
+def _users(text: str) -> tuple[UserCredentials, ...]:
+    users = []
+    for entry in filter(None, (part.strip() for part in text.split(";"))):
+        email, sep, password = entry.partition(":")
+        if not sep or "@" not in email or not password:
+            raise ConfigError("E2E_USERS is malformed: expected email:password pairs separated by ';'")
+        users.append(UserCredentials(email, Secret(password)))
+    return tuple(users)
+
+
+def settings_from_sandbox(info: SandboxInfo, values: Mapping[str, str] | None = None) -> Settings:
+    """Settings for the embedded sandbox; of the environment only E2E_BROWSER_WS_ENDPOINT still applies."""
+    endpoint = (values or {}).get("E2E_BROWSER_WS_ENDPOINT")
     return Settings(
         api_url=info.api_url,
         web_url=info.api_url,
@@ -123,6 +171,7 @@ def settings_from_sandbox(info: SandboxInfo) -> Settings:
         user_password=Secret(info.user_password),
         user_id=info.user_id,
         sandbox=info,
+        browser_ws_endpoint=endpoint,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from e2e.settings import VARIABLES
+from e2e.settings import CONTRACT_VARIABLES as VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 

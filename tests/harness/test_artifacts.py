@@ -1,0 +1,63 @@
+"""Artifacts: a failed browser check keeps its trace, screenshot and page HTML; a passing run keeps only the
+reports; and no report, log or console line holds a secret (traces are documented as holding them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from e2e.sandbox.launcher import SandboxProcess
+from e2e.settings import VARIABLES
+
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+UNMASKED_CODE = re.compile(r"code=(?!\*\*\*)[A-Za-z0-9_-]{16,}")
+BINARY = {".zip", ".png", ".webm", ".jpeg"}
+FAULTS = ["refresh-no-rotation", "go-back-issues-code", "me-no-username"]
+
+
+def run_harness(tmp_path: Path, info, *args: str) -> subprocess.CompletedProcess:
+    env_file = tmp_path / "target.env"
+    env_file.write_text(info.env_block())
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    return subprocess.run([sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"),
+                           *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
+    with SandboxProcess.start() as sandbox:
+        info = sandbox.info
+        httpx.post(f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS},
+                   headers={"x-sandbox-admin-key": info.admin_key}).raise_for_status()
+        result = run_harness(tmp_path, info, "-v")
+    assert result.returncode == 1, result.stdout[-3000:]
+    out = tmp_path / "out"
+    go_back = next(out.glob("*go-back-issues-no-code*"))
+    assert {p.suffix for p in go_back.iterdir()} >= {".zip", ".png", ".html"}, list(go_back.iterdir())
+    summary = json.loads((out / "summary.json").read_text())
+    failed = {c["rule_id"] for c in summary["checks"] if c["status"] == "FAIL"}
+    assert {"refresh.rejects_rotated_token", "consent.go_back_issues_no_code", "me.accepts_access_token"} <= failed
+    assert any(c["exchanges"] for c in summary["checks"] if c["status"] == "FAIL")
+    assert "HTTP exchanges" in (out / "report.html").read_text() and (out / "junit.xml").exists()
+
+    texts = {"console": result.stdout + result.stderr}
+    texts.update({str(p): p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.suffix not in BINARY})
+    assert len(texts) >= 5
+    for name, text in texts.items():
+        for secret in (info.client_secret, info.user_password, info.admin_key):
+            assert secret not in text, f"a secret in {name}"
+        assert not JWT.search(text), f"a token in {name}"
+        assert not UNMASKED_CODE.search(text), f"a code in {name}"
+
+
+def test_passing_run_keeps_only_the_reports(tmp_path):
+    with SandboxProcess.start() as sandbox:
+        result = run_harness(tmp_path, sandbox.info, "--smoke")
+    assert result.returncode == 0, result.stdout[-3000:]
+    kept = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert kept == ["junit.xml", "report.html", "summary.json"]

@@ -1,0 +1,119 @@
+"""Ways of running the suite: parallel workers with a user each, a remote browser, and after a killed run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from e2e.client import OAuthApi
+from e2e.flow import Authorizer
+from e2e.ledger import CodeLedger, journal_path
+from e2e.sandbox.launcher import SandboxProcess
+from e2e.secrets_mask import Redactor
+from e2e.settings import VARIABLES, settings_from_sandbox
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def run_harness(tmp_path: Path, env_text: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    env_file = tmp_path / "target.env"
+    env_file.write_text(env_text)
+    env = {**{k: v for k, v in os.environ.items() if k not in VARIABLES}, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    return subprocess.run([sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"),
+                           *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def admin(info) -> dict[str, str]:
+    return {"x-sandbox-admin-key": info.admin_key}
+
+
+def test_parallel_workers_against_a_remote_target_each_use_their_own_user(tmp_path):
+    with SandboxProcess.start() as sandbox:
+        info = sandbox.info
+        users = [httpx.post(f"{info.api_url}/__sandbox/users", json={}, headers=admin(info)).json() for _ in range(2)]
+        listing = ";".join(f"{u['email']}:{u['password']}" for u in users)
+        result = run_harness(tmp_path, info.env_block() + f"E2E_USERS={listing}\n", "-n", "2")
+    # (with one shared user, two workers trip over each other's pending codes: most checks error)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "2 workers" in result.stdout
+    for user in users:
+        assert user["password"] not in result.stdout + result.stderr
+
+
+def test_too_few_users_for_the_workers_is_a_configuration_error(tmp_path):
+    with SandboxProcess.start() as sandbox:
+        info = sandbox.info
+        result = run_harness(tmp_path, info.env_block() + f"E2E_USERS={info.user_email}:{info.user_password}\n",
+                             "-n", "2", "--smoke")
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert "E2E_USERS lists 1 users but worker 2 needs one" in result.stdout + result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_browser_on_a_playwright_server(tmp_path):
+    port = free_port()
+    # --unsafe: the server must accept executablePath, for the system Chromium this machine has
+    server = subprocess.Popen([str(VENV_BIN / "playwright"), "run-server", "--port", str(port), "--host", "127.0.0.1",
+                               "--unsafe"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        with SandboxProcess.start() as sandbox:
+            endpoint = f"E2E_BROWSER_WS_ENDPOINT=ws://127.0.0.1:{port}/\n"
+            result = run_harness(tmp_path, sandbox.info.env_block() + endpoint, "--smoke")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_unreachable_playwright_server_fails_the_browser_checks(tmp_path):
+    with SandboxProcess.start() as sandbox:
+        endpoint = f"E2E_BROWSER_WS_ENDPOINT=ws://127.0.0.1:{free_port()}/\n"
+        result = run_harness(tmp_path, sandbox.info.env_block() + endpoint, "--smoke", timeout=300)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "ws://127.0.0.1" in result.stdout
+
+
+@pytest.mark.parametrize("journal_kept", [True, False], ids=["recovered", "without-journal"])
+def test_a_run_killed_holding_a_code_leaves_the_target_usable(tmp_path, journal_kept):
+    """A code obtained but never exchanged (the run was killed) is exchanged by the next run's start."""
+    with SandboxProcess.start() as sandbox:
+        info = sandbox.info
+        settings = settings_from_sandbox(info)
+        journal = journal_path(tmp_path / "cache" / "calcom-e2e", info.api_url, info.client_id, info.user_email)
+        with httpx.Client(base_url=info.api_url) as http:
+            http.post("/auth/login", data={"email": info.user_email, "password": info.user_password})
+            session = dict(http.cookies)
+            api = OAuthApi(http)
+            # what the killed run did: authorize, journal the code, and never reach its teardown
+            Authorizer(api, settings, session, CodeLedger(api, journal), Redactor()).code()
+            locked = api.o_auth_flow_controller_authorize_raw(info.client_id, None, session,
+                                                              json={"redirectUri": info.redirect_uri})
+            assert locked.status_code == 400, "the user should hold an unexchanged code now"
+        if not journal_kept:
+            journal.unlink()
+        result = run_harness(tmp_path, info.env_block(), "--smoke")
+    if journal_kept:
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert journal.read_text() == "[]"
+    else:
+        assert result.returncode == 1 and "already authorized" in result.stdout
