@@ -11,7 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import httpx
+import http.client
+from urllib.parse import urlsplit
+
 import pytest
 
 from .settings import ConfigError, read_environment, settings_from_values, wants_sandbox
@@ -55,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     command = [str(FLOW_SUITE), "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"),
                "--checks-report", *(["--env-file", str(env_file)] if env_file else []),
                *(["-m", "smoke"] if args.smoke else []), *(["--strict-advisories"] if args.strict_advisories else []),
-               *artifact_defaults(pytest_args), *step_log(pytest_args), *pytest_args]
+               *artifact_defaults(pytest_args), *step_log(pytest_args),
+               # the flow suite checks with require(), not bare asserts: no assertion rewriting to pay for
+               *([] if any(a.startswith("--assert") for a in pytest_args) else ["--assert=plain"]), *pytest_args]
     return exit_status(pytest.main(command))
 
 
@@ -89,12 +93,18 @@ def run_doctor(argv: list[str]) -> int:
 
 def unreachable(url: str) -> str | None:
     """None when url answers HTTP at all; else one line saying what went wrong."""
+    parts = urlsplit(url)
+    connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_type(parts.netloc, timeout=REACHABILITY_TIMEOUT_S)
     try:
-        httpx.get(url, timeout=REACHABILITY_TIMEOUT_S, follow_redirects=False)
-    except httpx.TimeoutException:
+        connection.request("GET", parts.path or "/")
+        connection.getresponse()
+    except TimeoutError:
         return f"{url} did not answer within {REACHABILITY_TIMEOUT_S:.0f}s"
-    except httpx.HTTPError as error:
+    except (OSError, http.client.HTTPException) as error:
         return f"{url}: {type(error).__name__}: {error}"
+    finally:
+        connection.close()
     return None
 
 

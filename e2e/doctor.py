@@ -20,8 +20,9 @@ from pages import ConsentPage, Selectors
 
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi
-from .flow import LoginFailed, sign_in_storage_state
+from .flow import LoginFailed, sign_in
 from .models import RefreshTokenInput
+from .phases import PhaseTimer
 from .sandbox.launcher import SandboxProcess, SandboxStartError
 from .settings import ConfigError, Settings, read_environment, settings_from_sandbox, settings_from_values, wants_sandbox
 
@@ -89,10 +90,15 @@ def check_browser(playwright, root: bool) -> tuple[Finding, Browser | None]:
 
 
 def check_login(browser: Browser, settings: Settings) -> tuple[Finding, dict | None]:
+    context = browser.new_context()
     try:
-        state = sign_in_storage_state(browser, settings, Selectors(), TIMEOUT_S * 1000)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_S * 1000)
+        state = sign_in(page, settings, Selectors(), TIMEOUT_S * 1000, PhaseTimer(), allow=False).storage_state
     except LoginFailed as error:
         return Finding(False, "login", str(error), "check E2E_USER_EMAIL and E2E_USER_PASSWORD"), None
+    finally:
+        context.close()
     return Finding(True, "login", f"{settings.user_email} can log in"), state
 
 

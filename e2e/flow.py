@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from playwright.sync_api import Browser, TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
@@ -23,32 +25,59 @@ class LoginFailed(RuntimeError):
     pass
 
 
-def sign_in_storage_state(browser: Browser, settings: Settings, selectors: Selectors, timeout_ms: float) -> dict:
-    """Logs the test user in through the real login page once; returns the browser storage state."""
-    context = browser.new_context()
+@dataclass(frozen=True)
+class SignIn:
+    """The session's one real user flow: log in (callbackUrl = the consent page), then click Allow."""
+
+    storage_state: dict = field(repr=False)
+    landed_url: str
+    consent_shown: bool
+    allow_landed_url: str | None = field(default=None, repr=False)  # carries the code
+    allow_error: str | None = None
+    exchange_response: httpx.Response | None = field(default=None, repr=False)  # of the caught code
+
+
+def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: float, timer: PhaseTimer,
+            on_code: Callable[[str], None] | None = None, allow: bool = True) -> SignIn:
+    """Logs the test user in through the real login page, back to the consent page, and clicks Allow there.
+
+    A failed login raises LoginFailed; a failed Allow is recorded in the result (the session is still good).
+    """
+    login = LoginPage(page, settings.web_url, selectors)
+    consent = ConsentPage(page, settings.web_url, selectors)
+    catcher = RedirectCatcher(page.context, settings.redirect_uri, on_code)
+    with timer.measure("login"):
+        _log_in(login, consent, settings, selectors, timeout_ms)
+    result = SignIn(page.context.storage_state(), page.url, consent.allow_button.is_visible())
+    if not allow:
+        return result
     try:
-        page = context.new_page()
-        page.set_default_timeout(timeout_ms)
-        login = LoginPage(page, settings.web_url, selectors)
-        try:
-            login.open(callback_url=settings.web_url + "/")
-        except PlaywrightTimeout:
-            raise LoginFailed(f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s") from None
-        login.login(settings.user_email, settings.user_password.reveal())
-        # Whichever comes first: the login error, or a page without the login form.
-        settled = login.error.or_(page.locator(f"body:not(:has({selectors.login_form}))"))
-        try:
-            settled.first.wait_for(timeout=timeout_ms)
-        except PlaywrightTimeout:
-            pass
-        if login.is_current() or login.error.is_visible():
-            raise LoginFailed(
-                f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the login page "
-                f"(wrong E2E_USER_PASSWORD?)"
-            )
-        return context.storage_state()
-    finally:
-        context.close()
+        with timer.measure("redirect"):
+            consent.allow()
+            return replace(result, allow_landed_url=catcher.wait(page, timeout_ms).url)
+    except PlaywrightError as error:
+        return replace(result, allow_error=f"Allow did not land on the redirect URI: {str(error).splitlines()[0]}")
+
+
+def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selectors: Selectors, timeout_ms: float) -> None:
+    try:
+        login.open(callback_url=consent.url(settings.client_id, settings.redirect_uri))
+    except PlaywrightTimeout:
+        raise LoginFailed(f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s") from None
+    login.login(settings.user_email, settings.user_password.reveal())
+    # Whichever comes first: the login error, or a page without the login form.
+    settled = login.error.or_(login.page.locator(f"body:not(:has({selectors.login_form}))"))
+    try:
+        settled.first.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass
+    if login.is_current() or login.error.is_visible():
+        raise LoginFailed(f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the "
+                          "login page (wrong E2E_USER_PASSWORD?)")
+    try:
+        consent.wait_until_loaded()
+    except PlaywrightTimeout:
+        pass  # recorded as consent_shown=False; the session itself is good
 
 
 def cookies_for(storage_state: dict, url: str) -> dict[str, str]:
@@ -97,10 +126,13 @@ class Authorizer:
         return codes[0]
 
     def exchange_raw(self, code: str, client_id: str | None = None, client_secret: str | None = None) -> httpx.Response:
-        return self.api.o_auth_flow_controller_exchange_raw(
+        response = self.api.o_auth_flow_controller_exchange_raw(
             bearer(code), client_id or self.settings.client_id,
             ExchangeAuthorizationCodeInput(client_secret or self.settings.client_secret.reveal()),
         )
+        if response.status_code == 200:
+            self.ledger.spent(code)
+        return response
 
     def keys(self, client_id: str | None = None, client_secret: str | None = None) -> KeysResponseDto:
         code = self.code(client_id=client_id, client_secret=client_secret)
@@ -108,14 +140,3 @@ class Authorizer:
         self.redactor.add(keys.data.access_token)
         self.redactor.add(keys.data.refresh_token)
         return keys
-
-
-def authorize_in_browser(consent: ConsentPage, catcher: RedirectCatcher, settings: Settings, timer: PhaseTimer,
-                         state: str | None = None) -> str:
-    """Opens the consent page (signed in), clicks Allow, and returns the URL the browser landed on."""
-    with timer.measure("consent"):
-        consent.open(settings.client_id, settings.redirect_uri, state)
-        consent.wait_until_loaded()
-    with timer.measure("redirect"):
-        consent.allow()
-        return catcher.wait(consent.page).url

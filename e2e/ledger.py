@@ -29,15 +29,20 @@ class CodeLedger:
         self.api = api
         self.journal = journal
         self._codes: list[_PendingCode] = []
+        self._spent: set[str] = set()
 
     def track(self, code: str, client_id: str, client_secret: str) -> None:
         self._codes.append(_PendingCode(code, client_id, client_secret))
         self._write_journal(self._journaled() + [{"code": code, "client_id": client_id}])
 
+    def spent(self, code: str) -> None:
+        """The code was exchanged: nothing left to settle for it."""
+        self._spent.add(code)
+
     def settle(self) -> int:
-        """Exchanges every tracked code (already exchanged ones are refused, harmlessly); returns how many took."""
+        """Exchanges every tracked code not known to be spent; returns how many took."""
         codes, self._codes = self._codes, []
-        settled = sum(self._exchange(p.code, p.client_id, p.client_secret) for p in codes)
+        settled = sum(self._exchange(p.code, p.client_id, p.client_secret) for p in codes if p.code not in self._spent)
         done = {p.code for p in codes}
         self._write_journal([entry for entry in self._journaled() if entry["code"] not in done])
         return settled

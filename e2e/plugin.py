@@ -7,32 +7,38 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, BrowserType, Page
-from playwright.sync_api import Error as PlaywrightError
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
 from . import report
 from .browser import BrowserNotFound, chromium_launch_overrides
-from .client import OAuthApi
-from .flow import Authorizer, LoginFailed, cookies_for, sign_in_storage_state
+from .client import OAuthApi, bearer
+from .models import ExchangeAuthorizationCodeInput
+from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
 from .ledger import CodeLedger, journal_path
 from .phases import PhaseTimer
 from .sandbox.info import SandboxInfo
-from .sandbox.launcher import SandboxProcess, SandboxStartError
+from .sandbox.launcher import SandboxProcess, SandboxStartError, SpawnedSandbox
 from .secrets_mask import Redactor
+from .shared_context import ArtifactOptions, SharedContext
 from .settings import ConfigError, Settings, read_environment, settings_from_sandbox, settings_from_values, wants_sandbox
 
 HTTP_TIMEOUT_S = 15.0
 PAGE_TIMEOUT_MS = 15_000
 REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
 VALUES = pytest.StashKey[dict[str, str]]()
+SPAWNED = pytest.StashKey[SpawnedSandbox]()
+SPAWN_TAKEN = pytest.StashKey[bool]()
+FLOW_SUITE = Path(__file__).resolve().parent.parent / "tests" / "flow"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +68,30 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         pytest.exit(f"configuration error: {error}", returncode=2)
     report.configure(config)
+    if remote is None and _runs_tests(config) and _runs_flow_suite(config):
+        # start the sandbox now, so its start overlaps collection and the browser's; `sandbox` waits for it
+        config.stash[SPAWNED] = SandboxProcess.spawn(_fault_args(config))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    spawned = config.stash.get(SPAWNED, None)
+    if spawned is not None and spawned.process.poll() is None and not config.stash.get(SPAWN_TAKEN, False):
+        spawned.abandon()
+
+
+def _runs_tests(config: pytest.Config) -> bool:
+    controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+    return not controller and not config.option.collectonly
+
+
+def _runs_flow_suite(config: pytest.Config) -> bool:
+    """Whether the run's arguments include the flow suite (the sandbox's own tests start their own)."""
+    args = [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in config.args]
+    return any(FLOW_SUITE == a or FLOW_SUITE.is_relative_to(a) or a.is_relative_to(FLOW_SUITE) for a in args)
+
+
+def _fault_args(config: pytest.Config) -> list[str]:
+    return [arg for name in config.getoption("sandbox_fault") for arg in ("--fault", name)]
 
 
 # --- configuration and the target -----------------------------------------------------------
@@ -71,9 +101,10 @@ def sandbox(pytestconfig: pytest.Config) -> Iterator[SandboxInfo | None]:
     if pytestconfig.stash[REMOTE_SETTINGS] is not None:
         yield None
         return
-    faults = [arg for name in pytestconfig.getoption("sandbox_fault") for arg in ("--fault", name)]
+    spawned = pytestconfig.stash.get(SPAWNED, None) or SandboxProcess.spawn(_fault_args(pytestconfig))
+    pytestconfig.stash[SPAWN_TAKEN] = True
     try:
-        process = SandboxProcess.start(faults)
+        process = spawned.ready()
     except SandboxStartError as error:
         pytest.exit(str(error), returncode=3)
     with process:
@@ -115,7 +146,7 @@ def exchange_recorder(pytestconfig: pytest.Config) -> ExchangeRecorder:
 @pytest.fixture(scope="session")
 def http(settings: Settings, exchange_recorder: ExchangeRecorder) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=settings.api_url, timeout=HTTP_TIMEOUT_S, event_hooks=exchange_recorder.hooks(),
-                      transport=no_delay_transport()) as client:
+                      transport=no_delay_transport(settings.api_url.startswith("https"))) as client:
         yield client
 
 
@@ -204,47 +235,88 @@ def page_selectors() -> Selectors:
 
 
 @pytest.fixture(scope="session")
-def signed_in_state(browser: Browser, settings: Settings, page_selectors: Selectors, pytestconfig: pytest.Config) -> dict:
-    """The test user's browser session after one real login (reused by every test that needs it)."""
+def signed_in(shared_context: SharedContext, settings: Settings, page_selectors: Selectors,
+              pytestconfig: pytest.Config, api: OAuthApi, code_journal: Path | None, redactor: Redactor) -> SignIn:
+    """The session's one real user flow (per worker): log in back to the consent page, click Allow, catch the
+    code. Its cookies are reused by every test that needs a session; login.good_credentials and
+    consent.allow_lands_with_code check what it recorded. Its code is exchanged right away (the user must stay
+    free to authorize again), and the exchange's response is kept for the check."""
+    ledger = CodeLedger(api, code_journal)
+    secret = settings.client_secret.reveal()
+    page = shared_context.open_page("session login", keep_warm=False)
+    flow = None
     try:
-        with report.timer(pytestconfig).measure("login"):
-            return sign_in_storage_state(browser, settings, page_selectors, PAGE_TIMEOUT_MS)
+        flow = sign_in(page, settings, page_selectors, PAGE_TIMEOUT_MS, report.timer(pytestconfig),
+                       lambda code: (redactor.add(code), ledger.track(code, settings.client_id, secret)))
     except LoginFailed as error:
-        pytest.fail(str(error), pytrace=False)
+        failure = str(error)
+    finally:
+        failed = flow is None or flow.allow_error is not None or not flow.consent_shown
+        shared_context.close_page(page, failed, report.output_dir(pytestconfig) / "session-login", redactor)
+    if flow is None:
+        pytest.fail(f"{failure} (evidence: {report.output_dir(pytestconfig) / 'session-login'})", pytrace=False)
+    code = parse_qs(urlsplit(flow.allow_landed_url or "").query).get("code", [None])[0]
+    if code:
+        response = api.o_auth_flow_controller_exchange_raw(bearer(code), settings.client_id,
+                                                           ExchangeAuthorizationCodeInput(secret))
+        if response.status_code == 200:
+            ledger.spent(code)
+            redactor.add(response.json()["data"].get("accessToken"))
+            redactor.add(response.json()["data"].get("refreshToken"))
+        flow = replace(flow, exchange_response=response)
+    ledger.settle()
+    return flow
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(signed_in: SignIn) -> dict:
+    """The test user's browser storage state (cookies) after the one real login."""
+    return signed_in.storage_state
+
+
+@pytest.fixture(scope="session")
+def artifact_options(pytestconfig: pytest.Config) -> ArtifactOptions:
+    """pytest-playwright's --tracing, --screenshot, --video, --full-page-screenshot, for the shared contexts."""
+    return ArtifactOptions(pytestconfig.getoption("tracing"), pytestconfig.getoption("screenshot"),
+                           pytestconfig.getoption("video"), pytestconfig.getoption("full_page_screenshot"))
+
+
+@pytest.fixture(scope="session")
+def shared_context(browser: Browser, browser_context_args: dict, artifact_options: ArtifactOptions,
+                   settings: Settings) -> Iterator[SharedContext]:
+    """The worker's one browser context: the session login runs in it, then each test gets a fresh page."""
+    context = browser.new_context(**browser_context_args)
+    shared = SharedContext(context, artifact_options, keeper_url(settings), timeout_ms=PAGE_TIMEOUT_MS)
+    yield shared
+    shared.close()
 
 
 @pytest.fixture
-def page(page: Page, request: pytest.FixtureRequest, output_path: str, redactor: Redactor) -> Iterator[Page]:
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    page.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
-    yield page
-    keep_page_html_on_failure(request, page, output_path, redactor)
+def page(shared_context: SharedContext, request: pytest.FixtureRequest, output_path: str,
+         redactor: Redactor) -> Iterator[Page]:
+    """A fresh page with no session (in the worker's shared context; see e2e/shared_context.py)."""
+    yield from _test_page(shared_context, request, output_path, redactor, cookies=None)
 
 
 @pytest.fixture
-def signed_in_page(new_context: Any, signed_in_state: dict, request: pytest.FixtureRequest, output_path: str,
-                   redactor: Redactor) -> Iterator[Page]:
-    context: BrowserContext = new_context(storage_state=signed_in_state)
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    page.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+def signed_in_page(shared_context: SharedContext, signed_in_state: dict, request: pytest.FixtureRequest,
+                   output_path: str, redactor: Redactor) -> Iterator[Page]:
+    """A fresh page holding the test user's session."""
+    yield from _test_page(shared_context, request, output_path, redactor, cookies=signed_in_state["cookies"])
+
+
+def keeper_url(settings: Settings) -> str:
+    return f"{settings.web_url}/favicon.ico"
+
+
+def _test_page(shared: SharedContext, request: pytest.FixtureRequest, output_path: str, redactor: Redactor,
+               cookies: list[dict] | None) -> Iterator[Page]:
+    page = shared.open_page(request.node.nodeid, cookies)
     yield page
-    keep_page_html_on_failure(request, page, output_path, redactor)
-
-
-def keep_page_html_on_failure(request: pytest.FixtureRequest, page: Page, output_path: str, redactor: Redactor) -> None:
-    """The failed page's HTML, secrets masked, beside pytest-playwright's screenshot and trace."""
     call = getattr(request.node, "rep_call", None)  # set by pytest-playwright's report hook
-    if call is None or not call.failed or page.is_closed():
-        return
-    folder = Path(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"page-{len(list(folder.glob('page-*.html'))) + 1}.html"
-    try:
-        target.write_text(redactor.mask(page.content()))
-    except PlaywrightError:
-        return
-    request.node.stash[report.PAGE_HTML_DIR] = str(folder)
+    failed = call is None or call.failed
+    shared.close_page(page, failed, Path(output_path), redactor)
+    request.node.stash[report.ARTIFACT_DIR] = output_path
 
 
 @pytest.fixture
@@ -298,10 +370,10 @@ def authorizer(api: OAuthApi, settings: Settings, session_cookies: dict[str, str
     return Authorizer(api, settings, session_cookies, ledger, redactor)
 
 
-def no_delay_transport() -> httpx.HTTPTransport:
+def no_delay_transport(tls: bool) -> httpx.HTTPTransport:
     # httpcore writes a request's headers and body separately; with Nagle's algorithm on, the body then waits
-    # for the server's delayed ACK (about 40 ms a request).
-    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    # for the server's delayed ACK (about 40 ms a request). Loading CA certificates costs ~50 ms: only for TLS.
+    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], verify=tls)
 
 
 def _worker_index(config: pytest.Config) -> int:

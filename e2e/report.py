@@ -124,9 +124,11 @@ class ReportHooks:
                 report.outcome = "passed"
                 report.user_properties.append((WARNED, reason))
                 report.longrepr = None
-        if report.when == "teardown":
-            for page_html in sorted(Path(item.stash.get(PAGE_HTML_DIR, "/nonexistent")).glob("page-*.html")):
-                report.user_properties.append((PAGE_HTML, str(page_html)))
+        if report.when == "teardown" and ARTIFACT_DIR in item.stash:
+            for path in sorted(Path(item.stash[ARTIFACT_DIR]).glob("*")):
+                kind = ARTIFACT_FILES.get(path.suffix)
+                if kind:
+                    report.user_properties.append((kind, str(path)))
         if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
             path, line, message = report.longrepr
             report.longrepr = (path, line, mask(message))
@@ -228,7 +230,9 @@ class ReportHooks:
         terminalreporter.write_line(f"report: {output_dir(self.config) / 'report.html'}")
 
 
-PAGE_HTML_DIR = pytest.StashKey[str]()
+ARTIFACT_DIR = pytest.StashKey[str]()
+ARTIFACT_FILES = {".zip": "playwright_trace", ".png": "playwright_screenshot", ".webm": "playwright_video",
+                  ".html": PAGE_HTML}
 
 
 def _one_line(excinfo: pytest.ExceptionInfo) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -28,25 +27,19 @@ class SandboxProcess:
 
     @classmethod
     def start(cls, extra_args: list[str] | None = None, timeout: float = 20.0) -> "SandboxProcess":
+        return cls.spawn(extra_args).ready(timeout)
+
+    @classmethod
+    def spawn(cls, extra_args: list[str] | None = None) -> "SpawnedSandbox":
+        """Starts the process and returns at once; .ready() waits for it (so the start overlaps other work)."""
         stderr_file = tempfile.NamedTemporaryFile(prefix="calcom-sandbox-", suffix=".log", delete=False)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_PARENT), os.environ.get("PYTHONPATH")]))}
+        # cwd: `python -m e2e.sandbox` finds this package from a checkout even when it is not installed
         process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.sandbox", "--json", *(extra_args or [])],
-            stdout=subprocess.PIPE, stderr=stderr_file, stdin=subprocess.DEVNULL, text=True, env=env,
+            [sys.executable, "-m", "e2e.sandbox", "--json", *(extra_args or [])], cwd=PACKAGE_PARENT,
+            stdout=subprocess.PIPE, stderr=stderr_file, stdin=subprocess.DEVNULL, text=True,
         )
         stderr_file.close()
-        line = _read_line(process, timeout)
-        if not line:
-            process.kill()
-            process.wait()
-            log = Path(stderr_file.name).read_text(errors="replace").strip().splitlines()[-5:]
-            raise SandboxStartError(
-                f"the embedded sandbox did not start within {timeout:.0f}s (exit status {process.returncode}): "
-                + (" | ".join(log) or "no output")
-            )
-        raw = json.loads(line)
-        raw["extra_redirect_uris"] = tuple(raw.get("extra_redirect_uris", ()))
-        return cls(process, SandboxInfo(**raw), Path(stderr_file.name))
+        return SpawnedSandbox(process, Path(stderr_file.name))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -65,6 +58,31 @@ class SandboxProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class SpawnedSandbox:
+    def __init__(self, process: subprocess.Popen, stderr_path: Path) -> None:
+        self.process = process
+        self.stderr_path = stderr_path
+
+    def ready(self, timeout: float = 20.0) -> SandboxProcess:
+        line = _read_line(self.process, timeout)
+        if not line:
+            self.process.kill()
+            self.process.wait()
+            log = self.stderr_path.read_text(errors="replace").strip().splitlines()[-5:]
+            raise SandboxStartError(
+                f"the embedded sandbox did not start within {timeout:.0f}s (exit status {self.process.returncode}): "
+                + (" | ".join(log) or "no output")
+            )
+        raw = json.loads(line)
+        raw["extra_redirect_uris"] = tuple(raw.get("extra_redirect_uris", ()))
+        return SandboxProcess(self.process, SandboxInfo(**raw), self.stderr_path)
+
+    def abandon(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.stderr_path.unlink(missing_ok=True)
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:

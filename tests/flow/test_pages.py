@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from e2e.checks import require
 from e2e.checks.redirects import check_landing
 from e2e.checks.responses import check_keys_response
-from e2e.flow import authorize_in_browser
 from pages import ConsentPage, LoginPage
 
 pytestmark = pytest.mark.browser
@@ -27,13 +26,14 @@ def test_login_page_shows_its_form(login_page: LoginPage):
 
 @pytest.mark.smoke
 @pytest.mark.rule("login.good_credentials")
-def test_good_credentials_sign_in_and_return_to_callback(login_page: LoginPage, page, settings, page_selectors):
-    consent = ConsentPage(page, settings.web_url, page_selectors)
-    target = consent.url(settings.client_id, settings.redirect_uri)
-    login_page.open(callback_url=target)
-    login_page.login(settings.user_email, settings.user_password.reveal())
-    page.wait_for_url(lambda url: urlsplit(url).path == ConsentPage.PATH)
-    consent.wait_until_loaded()  # only a signed-in user sees the consent buttons
+def test_good_credentials_sign_in_and_return_to_callback(signed_in, settings):
+    """Checks the session's one real login (the `signed_in` fixture), whose callbackUrl is the consent page."""
+    landed = urlsplit(signed_in.landed_url).path
+    require(landed == ConsentPage.PATH, "login.good_credentials", f"login landed on {landed}, not on its callbackUrl")
+    require(signed_in.consent_shown, "login.good_credentials", "back on the consent page, Allow was not offered")
+    web_host = urlsplit(settings.web_url).hostname
+    require(any(c["domain"].lstrip(".") in web_host for c in signed_in.storage_state["cookies"]),
+            "login.good_credentials", "no session cookie was set for the web host")
 
 
 @pytest.mark.rule("login.bad_credentials")
@@ -69,11 +69,13 @@ def test_consent_names_client_and_offers_allow_and_go_back(signed_in_consent: Co
 
 @pytest.mark.smoke
 @pytest.mark.rule("consent.allow_lands_with_code")
-def test_allow_lands_on_redirect_uri_with_one_code(signed_in_consent, signed_in_catcher, settings, authorizer,
-                                                   phase_timer):
-    landed = authorize_in_browser(signed_in_consent, signed_in_catcher, settings, phase_timer)
-    code = check_landing(landed, settings.redirect_uri, "consent.allow_lands_with_code")
-    check_keys_response(authorizer.exchange_raw(code), "exchange.returns_keys")
+def test_allow_lands_on_redirect_uri_with_one_code(signed_in, settings):
+    """Checks the session's one real flow (the `signed_in` fixture): Allow on the consent page, the code caught
+    on the redirect URI and exchanged."""
+    require(signed_in.allow_error is None, "consent.allow_lands_with_code", str(signed_in.allow_error))
+    check_landing(signed_in.allow_landed_url or "", settings.redirect_uri, "consent.allow_lands_with_code")
+    require(signed_in.exchange_response is not None, "consent.allow_lands_with_code", "no code to exchange")
+    check_keys_response(signed_in.exchange_response, "exchange.returns_keys")
 
 
 @pytest.mark.rule("consent.go_back_issues_no_code")

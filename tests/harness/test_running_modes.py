@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def test_browser_on_a_playwright_server(tmp_path):
     # --unsafe: the server must accept executablePath, for the system Chromium this machine has
     server = subprocess.Popen([str(VENV_BIN / "playwright"), "run-server", "--port", str(port), "--host", "127.0.0.1",
                                "--unsafe"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -80,7 +81,7 @@ def test_browser_on_a_playwright_server(tmp_path):
             endpoint = f"E2E_BROWSER_WS_ENDPOINT=ws://127.0.0.1:{port}/\n"
             result = run_harness(tmp_path, sandbox.info.env_block() + endpoint, "--smoke")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # the wrapper script and the node server it starts
         server.wait(timeout=10)
     assert result.returncode == 0, result.stdout[-3000:]
 

@@ -1,0 +1,139 @@
+"""Speed of the harness against a plain Playwright + httpx script, measured in one run on one machine.
+
+    python benchmarks/run.py [--runs 5] [--full-runs 3] [--fault-runs 1] [--skip-faults] [--json PATH]
+
+(a) benchmarks/minimal_flow.py: one full flow with plain Playwright and httpx (launch, login, allow, catch the
+    code, exchange, refresh, /v2/me) against an embedded sandbox started beforehand;
+(b) `calcom-e2e --smoke` and (c) `calcom-e2e` (the full flow suite), each as a user runs it: it starts its own
+    sandbox; (d) the fault self-test, `pytest tests/harness/test_faults.py -n 2`.
+Each is a median of several runs (wall time of the whole command), with peak memory (RSS of the process and
+all its children, sampled every 20 ms) and, for (a)-(c), per-phase timings. Prints a table; writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from e2e.sandbox.launcher import SandboxProcess  # noqa: E402
+from e2e.settings import VARIABLES  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB of the process tree, and stdout."""
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(process.pid)
+        while not stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
+            except psutil.Error:
+                pass
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    elapsed = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(command)}\n{output[-3000:]}")
+    return elapsed, peak, output
+
+
+def series(name: str, command: list[str], runs: int, cwd: Path, phases_from) -> dict:
+    walls, peaks, phases = [], [], {}
+    for _ in range(runs):
+        wall, peak, output = measure(command, cwd)
+        walls.append(wall)
+        peaks.append(peak)
+        for phase, ms in phases_from(output).items():
+            phases.setdefault(phase, []).append(ms)
+        print(f"  {name}: {wall:.2f} s", file=sys.stderr)
+    return {"runs": runs, "median_s": round(statistics.median(walls), 3), "min_s": round(min(walls), 3),
+            "max_s": round(max(walls), 3), "peak_rss_mib": round(max(peaks), 1),
+            "phases_median_ms": {p: round(statistics.median(v), 1) for p, v in sorted(phases.items())}}
+
+
+def minimal_phases(output: str) -> dict[str, float]:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def harness_phases(out_dir: Path):
+    def read(_: str) -> dict[str, float]:
+        summary = json.loads((out_dir / "summary.json").read_text())
+        return {name: p["median_ms"] for name, p in summary["phases"].items()}
+    return read
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="runs of (a) and (b)")
+    parser.add_argument("--full-runs", type=int, default=3, help="runs of (c)")
+    parser.add_argument("--fault-runs", type=int, default=1, help="runs of (d)")
+    parser.add_argument("--skip-faults", action="store_true")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="calcom-bench-"))
+    results: dict[str, dict] = {}
+    with SandboxProcess.start() as sandbox:
+        env_file = work / "sandbox.env"
+        env_file.write_text(sandbox.info.env_block())
+        results["a_minimal_script"] = series("(a) minimal", [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"),
+                                             "--env-file", str(env_file)], args.runs, work, minimal_phases)
+    out = work / "test-results"
+    harness = [str(BIN / "calcom-e2e"), "--output", str(out)]
+    results["b_smoke"] = series("(b) smoke", [*harness, "--smoke"], args.runs, work, harness_phases(out))
+    results["c_full_suite"] = series("(c) full", harness, args.full_runs, work, harness_phases(out))
+    if not args.skip_faults:
+        results["d_fault_self_test"] = series(
+            "(d) faults", [sys.executable, "-m", "pytest", str(ROOT / "tests" / "harness" / "test_faults.py"), "-n", "2",
+                           "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")],
+            args.fault_runs, work, lambda _: {})
+    baseline = results["a_minimal_script"]["median_s"]
+    for result in results.values():
+        result["ratio_to_a"] = round(result["median_s"] / baseline, 2)
+    print_table(results)
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+               "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")}
+    args.json.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+    print(f"\nwritten: {args.json}")
+
+
+def print_table(results: dict[str, dict]) -> None:
+    print(f"\n{'':22} {'median s':>9} {'min':>7} {'max':>7} {'x (a)':>6} {'peak MiB':>9}")
+    for name, r in results.items():
+        print(f"{name:22} {r['median_s']:9.2f} {r['min_s']:7.2f} {r['max_s']:7.2f} {r['ratio_to_a']:6.2f} "
+              f"{r['peak_rss_mib']:9.0f}")
+    print("\nphases (median ms):")
+    for name, r in results.items():
+        if r["phases_median_ms"]:
+            print(f"  {name}: " + ", ".join(f"{p} {ms:.0f}" for p, ms in r["phases_median_ms"].items()))
+
+
+if __name__ == "__main__":
+    main()
