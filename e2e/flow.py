@@ -119,6 +119,11 @@ class Authorizer:
 
     def code(self, **kwargs: str | None) -> str:
         response = self.authorize_raw(**kwargs)
+        if response.status_code == 400 and "already authorized" in response.text and not self.ledger.unspent():
+            # Every code this run obtained was exchanged, yet the user still counts as holding one.
+            require(False, "exchange.reauthorize_after_exchange",
+                    "authorize says the user already holds a code, but every code this run obtained was exchanged"
+                    " (or a run elsewhere left one unexchanged)")
         require(response.status_code in (301, 302, 303, 307, 308), "authorize.redirects_with_code",
                 f"expected a redirect, got HTTP {response.status_code}")
         codes = parse_qs(urlsplit(response.headers.get("location", "")).query).get("code", [])

@@ -35,6 +35,10 @@ class CodeLedger:
         self._codes.append(_PendingCode(code, client_id, client_secret))
         self._write_journal(self._journaled() + [{"code": code, "client_id": client_id}])
 
+    def unspent(self) -> list[str]:
+        """Codes of this ledger not yet known to be exchanged."""
+        return [p.code for p in self._codes if p.code not in self._spent]
+
     def spent(self, code: str) -> None:
         """The code was exchanged: nothing left to settle for it."""
         self._spent.add(code)

@@ -252,9 +252,10 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
         failure = str(error)
     finally:
         failed = flow is None or flow.allow_error is not None or not flow.consent_shown
-        shared_context.close_page(page, failed, report.output_dir(pytestconfig) / "session-login", redactor)
+        evidence = report.output_dir(pytestconfig) / f"session-login-{_worker_index(pytestconfig)}"
+        shared_context.close_page(page, failed, evidence, redactor)
     if flow is None:
-        pytest.fail(f"{failure} (evidence: {report.output_dir(pytestconfig) / 'session-login'})", pytrace=False)
+        pytest.fail(f"{failure} (evidence: {evidence})", pytrace=False)
     code = parse_qs(urlsplit(flow.allow_landed_url or "").query).get("code", [None])[0]
     if code:
         response = api.o_auth_flow_controller_exchange_raw(bearer(code), settings.client_id,

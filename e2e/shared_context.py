@@ -57,7 +57,6 @@ class SharedContext:
 
     def close_page(self, page: Page, failed: bool, folder: Path, redactor: Redactor) -> None:
         """Keeps what the options ask for in folder, then closes the page and drops the test's routes."""
-        folder.mkdir(parents=True, exist_ok=True)
         if not page.is_closed():
             if failed:
                 _write(folder / "page-1.html", lambda: redactor.mask(page.content()))
@@ -74,8 +73,6 @@ class SharedContext:
                 _attempt(lambda: video.save_as(folder / "video.webm"))
             _attempt(video.delete)
         _attempt(lambda: self.context.unroute_all(behavior="ignoreErrors"))
-        if not any(folder.iterdir()):
-            folder.rmdir()
 
     def close(self) -> None:
         if self.options.tracing != "off":
@@ -92,6 +89,8 @@ def _attempt(action) -> None:
 
 def _write(path: Path, content) -> None:
     try:
-        path.write_text(content())
+        text = content()
     except PlaywrightError:
-        pass
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

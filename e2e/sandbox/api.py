@@ -106,7 +106,7 @@ async def exchange(request: Request) -> Response:
 
 async def _spend_code(request: Request, store: Store, code: str, client_id: str) -> int | None:
     if active(request, "code-reusable"):
-        return store.peek_code(code, client_id)
+        return store.take_code_keeping_it_usable(code, client_id)
     if active(request, "exchange-keeps-pending"):
         user_id = store.peek_code(code, client_id)
         if user_id is not None:

@@ -39,7 +39,7 @@ FAULTS = _faults(
     Fault("exchange-ignores-secret", "exchange.rejects_wrong_secret", "exchange does not check the client secret"),
     Fault("exchange-unknown-client-404", "exchange.rejects_unknown_client", "exchange for an unknown client is 404"),
     Fault("exchange-unknown-code-message", "exchange.rejects_unknown_code", "an unknown code says 'Invalid code'"),
-    Fault("code-reusable", "exchange.code_single_use", "exchange does not delete the code"),
+    Fault("code-reusable", "exchange.code_single_use", "an exchanged code can be exchanged again"),
     Fault("exchange-race", "exchange.concurrent_single_use", "exchange reads, waits, then deletes: racing exchanges all win"),
     Fault("code-any-client", "exchange.code_bound_to_client", "a code is accepted from any client"),
     Fault("exchange-keeps-pending", "exchange.reauthorize_after_exchange", "an exchanged code still blocks a new authorize"),

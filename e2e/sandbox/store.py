@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS codes (
     code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     UNIQUE (client_id, user_id));
+CREATE TABLE IF NOT EXISTS reusable_codes (
+    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS access_tokens (
     jti TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     family TEXT NOT NULL, expires_ms INTEGER NOT NULL);
@@ -178,6 +180,16 @@ class Store:
 
     def peek_code(self, code: str, client_id: str) -> int | None:
         row = self.db.execute("SELECT user_id FROM codes WHERE code = ? AND client_id = ?", (code, client_id)).fetchone()
+        return row["user_id"] if row else None
+
+    def take_code_keeping_it_usable(self, code: str, client_id: str) -> int | None:
+        """For the code-reusable fault: frees the user's pending slot, yet the code keeps working."""
+        user_id = self.take_code(code, client_id)
+        if user_id is not None:
+            self.db.execute("INSERT OR IGNORE INTO reusable_codes VALUES (?, ?, ?)", (code, client_id, user_id))
+            return user_id
+        row = self.db.execute("SELECT user_id FROM reusable_codes WHERE code = ? AND client_id = ?",
+                              (code, client_id)).fetchone()
         return row["user_id"] if row else None
 
     def retire_code(self, code: str) -> None:

@@ -41,7 +41,9 @@ def test_parallel_workers_against_a_remote_target_each_use_their_own_user(tmp_pa
         info = sandbox.info
         users = [httpx.post(f"{info.api_url}/__sandbox/users", json={}, headers=admin(info)).json() for _ in range(2)]
         listing = ";".join(f"{u['email']}:{u['password']}" for u in users)
-        result = run_harness(tmp_path, info.env_block() + f"E2E_USERS={listing}\n", "-n", "2")
+        # the API checks only: two workers, each with its own session flow and user, without the page checks'
+        # load (this test itself runs beside others on two cores)
+        result = run_harness(tmp_path, info.env_block() + f"E2E_USERS={listing}\n", "-n", "2", "-m", "api")
     # (with one shared user, two workers trip over each other's pending codes: most checks error)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "2 workers" in result.stdout
