@@ -326,11 +326,6 @@ def login_page(page: Page, settings: Settings, page_selectors: Selectors) -> Log
 
 
 @pytest.fixture
-def redirect_catcher(page: Page, settings: Settings, authorizer: Authorizer) -> RedirectCatcher:
-    return RedirectCatcher(page.context, settings.redirect_uri, on_code=authorizer.remember_own)
-
-
-@pytest.fixture
 def signed_in_consent(signed_in_page: Page, settings: Settings, page_selectors: Selectors) -> ConsentPage:
     return ConsentPage(signed_in_page, settings.web_url, page_selectors)
 
