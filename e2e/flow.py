@@ -48,6 +48,11 @@ def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: fl
     catcher = RedirectCatcher(page.context, settings.redirect_uri, on_code)
     with timer.measure("login"):
         _log_in(login, consent, settings, selectors, timeout_ms)
+    with timer.measure("consent"):
+        try:
+            consent.wait_until_loaded()
+        except PlaywrightTimeout:
+            pass  # recorded as consent_shown=False below; the session itself is good
     result = SignIn(page.context.storage_state(), page.url, consent.allow_button.is_visible())
     if not allow:
         return result
@@ -74,10 +79,6 @@ def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selector
     if login.is_current() or login.error.is_visible():
         raise LoginFailed(f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the "
                           "login page (wrong E2E_USER_PASSWORD?)")
-    try:
-        consent.wait_until_loaded()
-    except PlaywrightTimeout:
-        pass  # recorded as consent_shown=False; the session itself is good
 
 
 def cookies_for(storage_state: dict, url: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,10 +21,12 @@ class SandboxStartError(RuntimeError):
 
 
 class SandboxProcess:
-    def __init__(self, process: subprocess.Popen, info: SandboxInfo, stderr_path: Path) -> None:
+    def __init__(self, process: subprocess.Popen, info: SandboxInfo, stderr_path: Path,
+                 throwaway_dir: Path | None = None) -> None:
         self.process = process
         self.info = info
         self.stderr_path = stderr_path
+        self.throwaway_dir = throwaway_dir
 
     @classmethod
     def start(cls, extra_args: list[str] | None = None, timeout: float = 20.0) -> "SandboxProcess":
@@ -32,18 +35,27 @@ class SandboxProcess:
     @classmethod
     def spawn(cls, extra_args: list[str] | None = None) -> "SpawnedSandbox":
         """Starts the process and returns at once; .ready() waits for it (so the start overlaps other work)."""
+        extra_args = list(extra_args or [])
+        throwaway_dir = None
+        if "--db" not in extra_args:
+            # the database is ours to delete, so stop() may kill the server outright instead of waiting for it
+            throwaway_dir = Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
+            extra_args += ["--db", str(throwaway_dir / "sandbox.sqlite3")]
         stderr_file = tempfile.NamedTemporaryFile(prefix="calcom-sandbox-", suffix=".log", delete=False)
         # cwd: `python -m e2e.sandbox` finds this package from a checkout even when it is not installed
         process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.sandbox", "--json", *(extra_args or [])], cwd=PACKAGE_PARENT,
+            [sys.executable, "-m", "e2e.sandbox", "--json", *extra_args], cwd=PACKAGE_PARENT,
             stdout=subprocess.PIPE, stderr=stderr_file, stdin=subprocess.DEVNULL, text=True,
         )
         stderr_file.close()
-        return SpawnedSandbox(process, Path(stderr_file.name))
+        return SpawnedSandbox(process, Path(stderr_file.name), throwaway_dir)
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
+            if self.throwaway_dir is not None:
+                self.process.kill()  # nothing to keep: no need for a graceful shutdown (~0.2 s)
+            else:
+                self.process.terminate()
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -52,6 +64,8 @@ class SandboxProcess:
         if self.process.stdout:
             self.process.stdout.close()
         self.stderr_path.unlink(missing_ok=True)
+        if self.throwaway_dir is not None:
+            shutil.rmtree(self.throwaway_dir, ignore_errors=True)
 
     def __enter__(self) -> "SandboxProcess":
         return self
@@ -61,9 +75,10 @@ class SandboxProcess:
 
 
 class SpawnedSandbox:
-    def __init__(self, process: subprocess.Popen, stderr_path: Path) -> None:
+    def __init__(self, process: subprocess.Popen, stderr_path: Path, throwaway_dir: Path | None) -> None:
         self.process = process
         self.stderr_path = stderr_path
+        self.throwaway_dir = throwaway_dir
 
     def ready(self, timeout: float = 20.0) -> SandboxProcess:
         line = _read_line(self.process, timeout)
@@ -77,12 +92,14 @@ class SpawnedSandbox:
             )
         raw = json.loads(line)
         raw["extra_redirect_uris"] = tuple(raw.get("extra_redirect_uris", ()))
-        return SandboxProcess(self.process, SandboxInfo(**raw), self.stderr_path)
+        return SandboxProcess(self.process, SandboxInfo(**raw), self.stderr_path, self.throwaway_dir)
 
     def abandon(self) -> None:
         self.process.kill()
         self.process.wait()
         self.stderr_path.unlink(missing_ok=True)
+        if self.throwaway_dir is not None:
+            shutil.rmtree(self.throwaway_dir, ignore_errors=True)
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:

@@ -120,3 +120,15 @@ def test_a_run_killed_holding_a_code_leaves_the_target_usable(tmp_path, journal_
         assert journal.read_text() == "[]"
     else:
         assert result.returncode == 1 and "already authorized" in result.stdout
+
+
+def test_web_target_that_never_answers_stops_the_run_in_bounded_time(tmp_path):
+    """A server that accepts connections and never answers: the run stops, naming the URL, instead of hanging."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with SandboxProcess.start() as sandbox:
+            result = run_harness(tmp_path, sandbox.info.env_block() + f"CAL_WEB_URL={url}\n", "--smoke", timeout=120)
+    assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"{url} did not answer within 10s" in result.stderr
