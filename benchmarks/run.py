@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--fault-runs", type=int, default=1, help="runs of (d)")
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--readme", type=Path, help="also write the table between the speed markers of this file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="calcom-bench-"))
     results: dict[str, dict] = {}
@@ -122,6 +123,25 @@ def main() -> None:
                "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")}
     args.json.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(f"\nwritten: {args.json}")
+    if args.readme:
+        write_readme_table(args.readme, results, machine)
+
+
+def write_readme_table(readme: Path, results: dict[str, dict], machine: dict) -> None:
+    labels = {"a_minimal_script": "(a) plain Playwright + httpx, one flow", "b_smoke": "(b) `calcom-e2e --smoke`",
+              "c_full_suite": "(c) `calcom-e2e` (full flow suite)", "d_fault_self_test": "(d) fault self-test, `-n 2`"}
+    rows = ["| run | median s | min–max s | × (a) | peak MiB |", "|---|---|---|---|---|"]
+    for name, r in results.items():
+        rows.append(f"| {labels.get(name, name)} | {r['median_s']:.2f} | {r['min_s']:.2f}–{r['max_s']:.2f} | "
+                    f"{r['ratio_to_a']:.2f} | {r['peak_rss_mib']:.0f} |")
+    phases = "; ".join(f"{name[:1]}: " + ", ".join(f"{p} {ms:.0f}" for p, ms in r["phases_median_ms"].items())
+                       for name, r in results.items() if r["phases_median_ms"])
+    note = (f"Measured with `python benchmarks/run.py` on {machine['cpus']} cores, Python {machine['python']}"
+            f"{', PYTHONDONTWRITEBYTECODE=1' if machine['PYTHONDONTWRITEBYTECODE'] else ''}. Phase medians (ms): {phases}.")
+    text = readme.read_text()
+    head, rest = text.split("<!-- speed:start -->", 1)
+    tail = rest.split("<!-- speed:end -->", 1)[1]
+    readme.write_text(f"{head}<!-- speed:start -->\n" + "\n".join(rows) + f"\n\n{note}\n<!-- speed:end -->{tail}")
 
 
 def print_table(results: dict[str, dict]) -> None:
