@@ -31,7 +31,7 @@ class ConsentPage:
     def open(self, client_id: str, redirect_uri: str, state: str | None = None) -> None:
         """Navigates only: without a session the site answers with the login page instead."""
         log.info("consent page: open for client %s", client_id)
-        self.page.goto(self.url(client_id, redirect_uri, state))
+        self.page.goto(self.url(client_id, redirect_uri, state), wait_until="domcontentloaded")
 
     def wait_until_loaded(self) -> None:
         self.allow_button.wait_for(state="visible")

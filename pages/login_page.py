@@ -33,7 +33,8 @@ class LoginPage:
 
     def open(self, callback_url: str | None = None) -> None:
         log.info("login page: open %s", self.url())
-        self.page.goto(self.url(callback_url))
+        # the form's own visibility is the signal; no need to wait for every subresource's load event
+        self.page.goto(self.url(callback_url), wait_until="domcontentloaded")
         self.wait_until_loaded()
 
     def wait_until_loaded(self) -> None:
