@@ -10,7 +10,6 @@ import pytest
 
 from e2e.checks import require
 from e2e.checks.responses import check_error, check_keys_response
-from e2e.client import bearer
 from e2e.models import ExchangeAuthorizationCodeInput
 
 pytestmark = pytest.mark.api
