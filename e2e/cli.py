@@ -8,18 +8,16 @@ Arguments it does not know go to pytest (-x, -k, --headed, --slowmo, --tracing, 
 from __future__ import annotations
 
 import argparse
+import http.client
 import sys
 from pathlib import Path
-
-import http.client
 from urllib.parse import urlsplit
 
 import pytest
 
+from .layout import FLOW_SUITE, PROJECT_ROOT
 from .settings import ConfigError, read_environment, settings_from_values, wants_sandbox
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FLOW_SUITE = PROJECT_ROOT / "tests" / "flow"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 REACHABILITY_TIMEOUT_S = 10.0
 

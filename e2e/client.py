@@ -11,7 +11,12 @@ from urllib.parse import quote
 
 import httpx
 
-from .models import ExchangeAuthorizationCodeInput, KeysResponseDto, OAuthAuthorizeInput, RefreshTokenInput
+from .models import (
+    ExchangeAuthorizationCodeInput,
+    KeysResponseDto,
+    OAuthAuthorizeInput,
+    RefreshTokenInput,
+)
 
 UNSET: Any = object()
 

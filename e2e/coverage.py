@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks.rules import RULES, Level, Rule
+from .layout import FLOW_SUITE
 from .sandbox.faults import FAULTS, Fault
 
-FLOW_SUITE = Path(__file__).resolve().parent.parent / "tests" / "flow"
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 
 

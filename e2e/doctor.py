@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, Error as PlaywrightError, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from pages import ConsentPage, Selectors
 
@@ -24,7 +25,14 @@ from .flow import LoginFailed, sign_in
 from .models import RefreshTokenInput
 from .phases import PhaseTimer
 from .sandbox.launcher import SandboxProcess, SandboxStartError
-from .settings import ConfigError, Settings, read_environment, settings_from_sandbox, settings_from_values, wants_sandbox
+from .settings import (
+    ConfigError,
+    Settings,
+    read_environment,
+    settings_from_sandbox,
+    settings_from_values,
+    wants_sandbox,
+)
 
 TIMEOUT_S = 10.0
 

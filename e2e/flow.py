@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from playwright.sync_api import Error as PlaywrightError, Page, TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
@@ -15,8 +17,8 @@ from .checks import require
 from .checks.responses import check_keys_response
 from .client import OAuthApi, bearer
 from .ledger import CodeLedger
-from .phases import PhaseTimer
 from .models import ExchangeAuthorizationCodeInput, KeysResponseDto, OAuthAuthorizeInput
+from .phases import PhaseTimer
 from .secrets_mask import Redactor
 from .settings import Settings
 

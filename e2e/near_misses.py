@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-
 KINDS = ("suffix", "extra-path", "trailing-slash", "traversal", "encoded-traversal", "path-case", "host-case",
          "encoded-char", "other-scheme", "other-host", "host-suffix", "userinfo", "prefix-only", "added-query")
 

@@ -21,16 +21,24 @@ from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 from . import report
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi, bearer
-from .models import ExchangeAuthorizationCodeInput
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
+from .layout import FLOW_SUITE
 from .ledger import CodeLedger, journal_path
+from .models import ExchangeAuthorizationCodeInput
 from .phases import PhaseTimer
 from .sandbox.info import SandboxInfo
 from .sandbox.launcher import SandboxProcess, SandboxStartError, SpawnedSandbox
 from .secrets_mask import Redactor
+from .settings import (
+    ConfigError,
+    Settings,
+    read_environment,
+    settings_from_sandbox,
+    settings_from_values,
+    wants_sandbox,
+)
 from .shared_context import ArtifactOptions, SharedContext
-from .settings import ConfigError, Settings, read_environment, settings_from_sandbox, settings_from_values, wants_sandbox
 
 HTTP_TIMEOUT_S = 15.0
 PAGE_TIMEOUT_MS = 15_000
@@ -38,7 +46,6 @@ REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
 VALUES = pytest.StashKey[dict[str, str]]()
 SPAWNED = pytest.StashKey[SpawnedSandbox]()
 SPAWN_TAKEN = pytest.StashKey[bool]()
-FLOW_SUITE = Path(__file__).resolve().parent.parent / "tests" / "flow"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -19,7 +19,13 @@ from .http_input import bearer_token, optional_string, read_body, required_strin
 from .redirects import is_redirect_allowed, with_query_params
 from .sessions import session_user
 from .store import Client, Store, TokenGrant
-from .tokens import access_token_expiry, decode, mint, new_secret_token, refresh_token_expiry
+from .tokens import (
+    access_token_expiry,
+    decode,
+    mint,
+    new_secret_token,
+    refresh_token_expiry,
+)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RACE_WINDOW_S = 0.05  # how long the race faults wait between reading and writing

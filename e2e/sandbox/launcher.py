@@ -11,9 +11,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..layout import PROJECT_ROOT as PACKAGE_PARENT
 from .info import SandboxInfo
-
-PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 
 class SandboxStartError(RuntimeError):
