@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .layout import FLOW_SUITE, PROJECT_ROOT
-from .settings import ConfigError, read_environment, settings_from_values, wants_sandbox
+from .settings import ConfigError, read_environment, remote_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 REACHABILITY_TIMEOUT_S = 10.0
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     env_file = args.env_file.resolve() if args.env_file else None
     try:
         values = read_environment(env_file)
-        remote = None if wants_sandbox(values) else settings_from_values(values)
+        remote = remote_settings(values)
     except ConfigError as error:
         print(f"calcom-e2e: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -29,9 +29,8 @@ from .settings import (
     ConfigError,
     Settings,
     read_environment,
+    remote_settings,
     settings_from_sandbox,
-    settings_from_values,
-    wants_sandbox,
 )
 
 TIMEOUT_S = 10.0
@@ -127,7 +126,7 @@ def check_consent(browser: Browser, settings: Settings, state: dict) -> Finding:
 def run(env_file: Path | None, out: Callable[[str], None] = print) -> int:
     try:
         values = read_environment(env_file)
-        remote = None if wants_sandbox(values) else settings_from_values(values)
+        remote = remote_settings(values)
     except ConfigError as error:
         out(Finding(False, "configuration", str(error)).line())
         return 2

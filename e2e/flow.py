@@ -83,6 +83,17 @@ def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selector
                           "login page (wrong E2E_USER_PASSWORD?)")
 
 
+def mask_issued_tokens(redactor: Redactor, response: httpx.Response) -> None:
+    """Tells the redactor the tokens a 200 exchange or refresh response issued."""
+    try:
+        data = response.json().get("data") or {}
+    except (ValueError, AttributeError):
+        return
+    for name in ("accessToken", "refreshToken"):
+        if isinstance(data.get(name), str):
+            redactor.add(data[name])
+
+
 def cookies_for(storage_state: dict, url: str) -> dict[str, str]:
     """The storage state's cookies that a browser would send to url."""
     host = urlsplit(url).hostname or ""
@@ -140,11 +151,9 @@ class Authorizer:
         )
         if response.status_code == 200:
             self.ledger.spent(code)
+            mask_issued_tokens(self.redactor, response)
         return response
 
     def keys(self, client_id: str | None = None, client_secret: str | None = None) -> KeysResponseDto:
         code = self.code(client_id=client_id, client_secret=client_secret)
-        keys = check_keys_response(self.exchange_raw(code, client_id, client_secret), "exchange.returns_keys")
-        self.redactor.add(keys.data.access_token)
-        self.redactor.add(keys.data.refresh_token)
-        return keys
+        return check_keys_response(self.exchange_raw(code, client_id, client_secret), "exchange.returns_keys")

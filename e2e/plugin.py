@@ -20,12 +20,11 @@ from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
 from . import report
 from .browser import BrowserNotFound, chromium_launch_overrides
-from .client import OAuthApi, bearer
+from .client import OAuthApi
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
 from .layout import FLOW_SUITE
 from .ledger import CodeLedger, journal_path
-from .models import ExchangeAuthorizationCodeInput
 from .phases import PhaseTimer
 from .sandbox.info import SandboxInfo
 from .sandbox.launcher import SandboxProcess, SandboxStartError, SpawnedSandbox
@@ -34,9 +33,8 @@ from .settings import (
     ConfigError,
     Settings,
     read_environment,
+    remote_settings,
     settings_from_sandbox,
-    settings_from_values,
-    wants_sandbox,
 )
 from .shared_context import ArtifactOptions, SharedContext
 
@@ -67,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         values = read_environment(config.getoption("env_file"))
         config.stash[VALUES] = values
-        remote = None if wants_sandbox(values) else settings_from_values(values)
+        remote = remote_settings(values)
         workers = getattr(config.option, "numprocesses", None)
         if remote is not None and isinstance(workers, int) and workers > 0:
             remote.for_worker(workers - 1)  # enough E2E_USERS for every worker?
@@ -249,12 +247,12 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
     consent.allow_lands_with_code check what it recorded. Its code is exchanged right away (the user must stay
     free to authorize again), and the exchange's response is kept for the check."""
     ledger = CodeLedger(api, code_journal)
-    secret = settings.client_secret.reveal()
+    authorizer = Authorizer(api, settings, {}, ledger, redactor)
     page = shared_context.open_page("session login", keep_warm=False)
     flow = None
     try:
         flow = sign_in(page, settings, page_selectors, PAGE_TIMEOUT_MS, report.timer(pytestconfig),
-                       lambda code: (redactor.add(code), ledger.track(code, settings.client_id, secret)))
+                       authorizer.remember_own)
     except LoginFailed as error:
         failure = str(error)
     finally:
@@ -265,13 +263,7 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
         pytest.fail(f"{failure} (evidence: {evidence})", pytrace=False)
     code = parse_qs(urlsplit(flow.allow_landed_url or "").query).get("code", [None])[0]
     if code:
-        response = api.o_auth_flow_controller_exchange_raw(bearer(code), settings.client_id,
-                                                           ExchangeAuthorizationCodeInput(secret))
-        if response.status_code == 200:
-            ledger.spent(code)
-            redactor.add(response.json()["data"].get("accessToken"))
-            redactor.add(response.json()["data"].get("refreshToken"))
-        flow = replace(flow, exchange_response=response)
+        flow = replace(flow, exchange_response=authorizer.exchange_raw(code))
     ledger.settle()
     return flow
 

@@ -116,6 +116,11 @@ def wants_sandbox(values: Mapping[str, str]) -> bool:
     return "CAL_API_URL" not in values
 
 
+def remote_settings(values: Mapping[str, str]) -> Settings | None:
+    """Validated settings for the remote target the values name, or None when they ask for the sandbox."""
+    return None if wants_sandbox(values) else settings_from_values(values)
+
+
 def settings_from_values(values: Mapping[str, str]) -> Settings:
     """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
     endpoint = values.get("E2E_BROWSER_WS_ENDPOINT")

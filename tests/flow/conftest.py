@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from e2e.client import OAuthApi
-from e2e.flow import Authorizer
+from e2e.flow import Authorizer, mask_issued_tokens
 from e2e.models import KeysResponseDto, RefreshTokenInput
 from e2e.plugin import SandboxAdmin
 from e2e.settings import Settings
@@ -30,9 +30,7 @@ def refresh(api: OAuthApi, settings: Settings, redactor):
             client_id or settings.client_id, secret or settings.client_secret.reveal(), RefreshTokenInput(refresh_token)
         )
         if response.status_code == 200:
-            data = response.json().get("data", {})
-            redactor.add(data.get("accessToken"))
-            redactor.add(data.get("refreshToken"))
+            mask_issued_tokens(redactor, response)
         return response
 
     return call

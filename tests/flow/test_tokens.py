@@ -7,7 +7,11 @@ import pytest
 from e2e.checks import require
 from e2e.checks.responses import check_keys_response
 from e2e.checks.tokens import (
-    check_access_lifetime, check_claims, check_hs256_jwt, check_refresh_lifetime, jwt_parts,
+    check_access_lifetime,
+    check_claims,
+    check_hs256_jwt,
+    check_refresh_lifetime,
+    jwt_parts,
 )
 
 pytestmark = pytest.mark.api

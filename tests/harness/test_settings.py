@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from e2e.settings import VARIABLES, ConfigError, Secret, read_environment, settings_from_values, wants_sandbox
+from e2e.settings import (
+    VARIABLES,
+    ConfigError,
+    Secret,
+    read_environment,
+    settings_from_values,
+    wants_sandbox,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REMOTE = {
