@@ -58,6 +58,8 @@ def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: fl
     result = SignIn(page.context.storage_state(), page.url, consent.allow_button.is_visible())
     if not allow:
         return result
+    if not result.consent_shown:  # no Allow to click: say so now rather than after the click's timeout
+        return replace(result, allow_error=f"no Allow button to click: the browser is on {urlsplit(page.url).path}")
     try:
         with timer.measure("redirect"):
             consent.allow()

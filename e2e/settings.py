@@ -72,7 +72,6 @@ class Settings:
     user_id: int | None
     sandbox: SandboxInfo | None = field(default=None, repr=False)
     extra_users: tuple[UserCredentials, ...] = ()
-    browser_ws_endpoint: str | None = None
     state_dir: Path = field(default_factory=lambda: default_state_dir())
 
     @property
@@ -121,11 +120,17 @@ def remote_settings(values: Mapping[str, str]) -> Settings | None:
     return None if wants_sandbox(values) else settings_from_values(values)
 
 
-def settings_from_values(values: Mapping[str, str]) -> Settings:
-    """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
+def browser_ws_endpoint_from(values: Mapping[str, str]) -> str | None:
+    """E2E_BROWSER_WS_ENDPOINT, validated. Not part of Settings: it does not depend on the target, so the browser
+    can start while the embedded sandbox is still starting."""
     endpoint = values.get("E2E_BROWSER_WS_ENDPOINT")
     if endpoint is not None and urlsplit(endpoint).scheme not in ("ws", "wss"):
         raise ConfigError(f"E2E_BROWSER_WS_ENDPOINT={endpoint!r} is malformed: expected ws://host:port/...")
+    return endpoint
+
+
+def settings_from_values(values: Mapping[str, str]) -> Settings:
+    """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
     api_url = _base_url(values, "CAL_API_URL")
     web_url = _base_url(values, "CAL_WEB_URL") if "CAL_WEB_URL" in values else api_url
     for name in REQUIRED_WITH_REMOTE:
@@ -149,7 +154,6 @@ def settings_from_values(values: Mapping[str, str]) -> Settings:
         user_password=Secret(values["E2E_USER_PASSWORD"]),
         user_id=int(user_id) if user_id else None,
         extra_users=_users(values.get("E2E_USERS", "")),
-        browser_ws_endpoint=endpoint,
     )
 
 
@@ -163,9 +167,8 @@ def _users(text: str) -> tuple[UserCredentials, ...]:
     return tuple(users)
 
 
-def settings_from_sandbox(info: SandboxInfo, values: Mapping[str, str] | None = None) -> Settings:
-    """Settings for the embedded sandbox; of the environment only E2E_BROWSER_WS_ENDPOINT still applies."""
-    endpoint = (values or {}).get("E2E_BROWSER_WS_ENDPOINT")
+def settings_from_sandbox(info: SandboxInfo) -> Settings:
+    """Settings for the embedded sandbox (of the environment, only E2E_BROWSER_WS_ENDPOINT still applies)."""
     return Settings(
         api_url=info.api_url,
         web_url=info.api_url,
@@ -176,7 +179,6 @@ def settings_from_sandbox(info: SandboxInfo, values: Mapping[str, str] | None = 
         user_password=Secret(info.user_password),
         user_id=info.user_id,
         sandbox=info,
-        browser_ws_endpoint=endpoint,
     )
 
 

@@ -83,5 +83,6 @@ class RedirectCatcher:
 
     def wait(self, page: Page, timeout_ms: float = 15_000) -> CaughtRedirect:
         """Waits until the page has landed on the redirect origin; returns where it landed."""
-        page.wait_for_url(self._is_redirect_origin, timeout=timeout_ms)
+        # landed = the navigation committed; the caught page's load event adds ~0.1 s and tells nothing more
+        page.wait_for_url(self._is_redirect_origin, timeout=timeout_ms, wait_until="commit")
         return CaughtRedirect(page.url)

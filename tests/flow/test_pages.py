@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from fnmatch import fnmatch
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ from e2e.checks import require
 from e2e.checks.redirects import check_landing
 from e2e.checks.responses import check_keys_response
 from pages import ConsentPage, LoginPage
+from pages.redirect_catcher import AUTHORIZE_PATH
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +83,13 @@ def test_allow_lands_on_redirect_uri_with_one_code(signed_in, settings):
 @pytest.mark.rule("consent.go_back_issues_no_code")
 def test_go_back_issues_no_code(signed_in_consent: ConsentPage, signed_in_catcher, settings, authorizer):
     page = signed_in_consent.page
-    page.goto(settings.web_url + "/")
+    page.goto(settings.web_url + "/", wait_until="commit")  # a page to go back to
     signed_in_consent.open(settings.client_id, settings.redirect_uri)
     signed_in_consent.wait_until_loaded()
     signed_in_consent.go_back()
-    page.wait_for_url(lambda url: urlsplit(url).path != ConsentPage.PATH)
+    # settled: off the consent page, and not on the authorize endpoint on the way to the redirect URI
+    page.wait_for_url(lambda url: urlsplit(url).path != ConsentPage.PATH and not fnmatch(urlsplit(url).path, AUTHORIZE_PATH),
+                      wait_until="commit")
     with_code = [c for c in signed_in_catcher.caught if "code" in c.params]
     require(not with_code, "consent.go_back_issues_no_code", "Go back landed on the redirect URI with a code")
     # Had Go back issued a code, the user could not authorize again (CONTRACT §1).

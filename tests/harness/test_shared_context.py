@@ -1,0 +1,95 @@
+"""The worker's shared page: each test gets it back clean (cookies, routes, document, timeouts), and a test that
+needs a page of its own (video) or broke the shared one gets a new one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from e2e.secrets_mask import Redactor
+from e2e.shared_context import ArtifactOptions, SharedContext
+
+SITE = "http://shared-context.test"
+PAGE = "<!doctype html><title>site</title><p id=note>loaded</p>"
+
+
+@pytest.fixture
+def shared(browser: Browser):
+    def make(options: ArtifactOptions = ArtifactOptions()) -> SharedContext:
+        context = browser.new_context()
+        context.route(f"{SITE}/**", lambda route: route.fulfill(content_type="text/html", body=PAGE))
+        made.append(SharedContext(context, options, timeout_ms=5_000))
+        return made[-1]
+
+    made: list[SharedContext] = []
+    yield make
+    for context in made:
+        context.close()
+
+
+def site_routes(shared: SharedContext) -> None:
+    """The context's own route to the fake site, which close_page removes with the test's."""
+    shared.context.route(f"{SITE}/**", lambda route: route.fulfill(content_type="text/html", body=PAGE))
+
+
+def test_the_next_test_gets_the_same_page_blank_with_only_its_own_cookies(shared, tmp_path: Path):
+    context = shared()
+    first = context.open_page("first", cookies=[{"name": "session", "value": "one", "url": SITE}])
+    first.goto(SITE + "/")
+    first.set_default_timeout(1)
+    first.route("**/page-route", lambda route: route.fulfill(body="from the first test"))
+    context.close_page(first, failed=False, folder=tmp_path, redactor=Redactor())
+
+    second = context.open_page("second")
+    assert second is first
+    assert second.url == "about:blank"
+    assert context.context.cookies() == []
+    site_routes(context)
+    second.goto(SITE + "/")
+    assert second.locator("#note").text_content(timeout=5_000) == "loaded"
+    # the first test's page route is gone: the request reaches the context's route instead
+    assert "from the first test" not in second.goto(SITE + "/page-route").text()
+    # and its 1 ms default timeout with it
+    second.locator("#note").wait_for()
+
+
+def test_the_next_test_gets_the_session_cookies_it_asks_for(shared, tmp_path: Path):
+    context = shared()
+    first = context.open_page("first", cookies=[{"name": "other", "value": "x", "url": SITE}])
+    context.close_page(first, failed=False, folder=tmp_path, redactor=Redactor())
+    second = context.open_page("second", cookies=[{"name": "session", "value": "two", "url": SITE}])
+    assert [(c["name"], c["value"]) for c in context.context.cookies()] == [("session", "two")]
+    assert second is first
+
+
+def test_a_closed_page_is_replaced(shared, tmp_path: Path):
+    context = shared()
+    first = context.open_page("first")
+    first.close()
+    context.close_page(first, failed=True, folder=tmp_path, redactor=Redactor())
+    second = context.open_page("second")
+    assert second is not first and not second.is_closed()
+
+
+def test_with_video_each_test_gets_a_page_of_its_own(shared, tmp_path: Path):
+    context = shared(ArtifactOptions(video="retain-on-failure"))
+    first = context.open_page("first")
+    context.close_page(first, failed=False, folder=tmp_path, redactor=Redactor())
+    assert first.is_closed()
+    assert context.open_page("second") is not first
+
+
+def test_a_failed_test_keeps_its_page_html_masked(shared, tmp_path: Path):
+    context = shared(ArtifactOptions(screenshot="only-on-failure"))
+    redactor = Redactor()
+    redactor.add("s3cret-value-123")
+    page = context.open_page("failing")
+    site_routes(context)
+    page.goto(SITE + "/")
+    page.evaluate("document.body.append('s3cret-value-123')")
+    context.close_page(page, failed=True, folder=tmp_path, redactor=redactor)
+    html = (tmp_path / "page-1.html").read_text()
+    assert "loaded" in html and "s3cret-value-123" not in html
+    assert (tmp_path / "test-failed-1.png").stat().st_size > 0
