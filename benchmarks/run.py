@@ -7,7 +7,9 @@
 (b) `calcom-e2e --smoke` and (c) `calcom-e2e` (the full flow suite), each as a user runs it: it starts its own
     sandbox; (d) the fault self-test, `pytest tests/harness/test_faults.py -n 2`.
 Each is a median of several runs (wall time of the whole command), with peak memory (RSS of the process and
-all its children, sampled every 20 ms) and, for (a)-(c), per-phase timings. Prints a table; writes JSON.
+all its children, sampled every 20 ms) and, for (a)-(c), per-phase timings. The runs of (a), (b) and (c) take
+turns (a, b, c, a, b, c, ...), so a change in the machine's load during the benchmark weighs on all three alike
+and the ratios to (a) stay fair. Prints a table; writes JSON.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -65,18 +69,39 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
     return elapsed, peak, output
 
 
-def series(name: str, command: list[str], runs: int, cwd: Path, phases_from) -> dict:
-    walls, peaks, phases = [], [], {}
-    for _ in range(runs):
-        wall, peak, output = measure(command, cwd)
-        walls.append(wall)
-        peaks.append(peak)
-        for phase, ms in phases_from(output).items():
-            phases.setdefault(phase, []).append(ms)
-        print(f"  {name}: {wall:.2f} s", file=sys.stderr)
-    return {"runs": runs, "median_s": round(statistics.median(walls), 3), "min_s": round(min(walls), 3),
-            "max_s": round(max(walls), 3), "peak_rss_mib": round(max(peaks), 1),
-            "phases_median_ms": {p: round(statistics.median(v), 1) for p, v in sorted(phases.items())}}
+@dataclass
+class Series:
+    """One benchmarked command and what its runs measured."""
+
+    name: str
+    command: list[str]
+    runs: int
+    phases_from: Callable[[str], dict[str, float]]
+    walls: list[float] = field(default_factory=list)
+    peaks: list[float] = field(default_factory=list)
+    phases: dict[str, list[float]] = field(default_factory=dict)
+
+    def run_once(self, cwd: Path) -> None:
+        wall, peak, output = measure(self.command, cwd)
+        self.walls.append(wall)
+        self.peaks.append(peak)
+        for phase, ms in self.phases_from(output).items():
+            self.phases.setdefault(phase, []).append(ms)
+        print(f"  {self.name}: {wall:.2f} s", file=sys.stderr)
+
+    def result(self) -> dict:
+        return {"runs": len(self.walls), "median_s": round(statistics.median(self.walls), 3),
+                "min_s": round(min(self.walls), 3), "max_s": round(max(self.walls), 3),
+                "peak_rss_mib": round(max(self.peaks), 1),
+                "phases_median_ms": {p: round(statistics.median(v), 1) for p, v in sorted(self.phases.items())}}
+
+
+def run_in_turns(all_series: list[Series], cwd: Path) -> None:
+    """a, b, c, a, b, c, ...: each series until it has its runs."""
+    for round_ in range(max(s.runs for s in all_series)):
+        for one in all_series:
+            if round_ < one.runs:
+                one.run_once(cwd)
 
 
 def minimal_phases(output: str) -> dict[str, float]:
@@ -93,28 +118,33 @@ def harness_phases(out_dir: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="runs of (a) and (b)")
-    parser.add_argument("--full-runs", type=int, default=3, help="runs of (c)")
+    parser.add_argument("--full-runs", type=int, default=5, help="runs of (c)")
     parser.add_argument("--fault-runs", type=int, default=1, help="runs of (d)")
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--readme", type=Path, help="also write the table between the speed markers of this file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="calcom-bench-"))
-    results: dict[str, dict] = {}
-    with SandboxProcess.start() as sandbox:
-        env_file = work / "sandbox.env"
-        env_file.write_text(sandbox.info.env_block())
-        results["a_minimal_script"] = series("(a) minimal", [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"),
-                                             "--env-file", str(env_file)], args.runs, work, minimal_phases)
     out = work / "test-results"
     harness = [str(BIN / "calcom-e2e"), "--output", str(out)]
-    results["b_smoke"] = series("(b) smoke", [*harness, "--smoke"], args.runs, work, harness_phases(out))
-    results["c_full_suite"] = series("(c) full", harness, args.full_runs, work, harness_phases(out))
+    with SandboxProcess.start() as sandbox:  # (a)'s target; (b) and (c) start their own, as a user's run does
+        env_file = work / "sandbox.env"
+        env_file.write_text(sandbox.info.env_block())
+        in_turns = [
+            Series("a_minimal_script", [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"),
+                                        "--env-file", str(env_file)], args.runs, minimal_phases),
+            Series("b_smoke", [*harness, "--smoke"], args.runs, harness_phases(out)),
+            Series("c_full_suite", harness, args.full_runs, harness_phases(out)),
+        ]
+        run_in_turns(in_turns, work)
+    results = {one.name: one.result() for one in in_turns}
     if not args.skip_faults:
-        results["d_fault_self_test"] = series(
-            "(d) faults", [sys.executable, "-m", "pytest", str(ROOT / "tests" / "harness" / "test_faults.py"), "-n", "2",
-                           "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")],
-            args.fault_runs, work, lambda _: {})
+        faults = Series("d_fault_self_test",
+                        [sys.executable, "-m", "pytest", str(ROOT / "tests" / "harness" / "test_faults.py"), "-n", "2",
+                         "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")],
+                        args.fault_runs, lambda _: {})
+        run_in_turns([faults], work)
+        results[faults.name] = faults.result()
     baseline = results["a_minimal_script"]["median_s"]
     for result in results.values():
         result["ratio_to_a"] = round(result["median_s"] / baseline, 2)
