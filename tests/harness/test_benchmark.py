@@ -13,7 +13,7 @@ from e2e.layout import PROJECT_ROOT
 
 BENCHMARK = PROJECT_ROOT / "benchmarks" / "run.py"
 _spec = importlib.util.spec_from_file_location("benchmark_run", BENCHMARK)
-benchmark = importlib.util.module_from_spec(_spec)
+benchmark = sys.modules["benchmark_run"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(benchmark)
 
 
