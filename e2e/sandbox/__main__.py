@@ -9,6 +9,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import uvicorn
@@ -29,6 +30,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="break one rule on purpose (repeatable; see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when standard input closes, i.e. when the process that started this one is gone")
+    parser.add_argument("--throwaway-db", action="store_true", help="remove --db's directory at exit")
     args = parser.parse_args(argv)
     unknown = [name for name in args.fault if name not in FAULTS]
     if unknown:
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
         print(listing())
         return
     temp_dir = None if args.db else Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
+    if args.db and args.throwaway_db:
+        temp_dir = args.db.parent
     db_path = args.db or temp_dir / "sandbox.sqlite3"  # type: ignore[operator]
     try:
         sock = bind(args.port)
@@ -65,10 +71,25 @@ def main(argv: list[str] | None = None) -> None:
         info = seed(store, api_url, admin_key)
         announce(info, args)
         config = uvicorn.Config(create_app(store, admin_key, set(args.fault)), log_level="warning", access_log=False, lifespan="off")
-        uvicorn.Server(config).run(sockets=[sock])
+        server = uvicorn.Server(config)
+        if args.exit_with_parent:
+            stop_when_stdin_closes(server)
+        server.run(sockets=[sock])
     finally:
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def stop_when_stdin_closes(server: uvicorn.Server) -> None:
+    """The harness holds the other end of our standard input: if it dies without stopping us (killed, or a CI
+    job cancelled), the pipe closes and the sandbox shuts down instead of holding its port forever."""
+
+    def watch() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        server.should_exit = True
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def announce(info, args: argparse.Namespace) -> None:

@@ -39,12 +39,13 @@ class SandboxProcess:
         if "--db" not in extra_args:
             # the database is ours to delete, so stop() may kill the server outright instead of waiting for it
             throwaway_dir = Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
-            extra_args += ["--db", str(throwaway_dir / "sandbox.sqlite3")]
+            extra_args += ["--db", str(throwaway_dir / "sandbox.sqlite3"), "--throwaway-db"]
         stderr_file = tempfile.NamedTemporaryFile(prefix="calcom-sandbox-", suffix=".log", delete=False)
         # cwd: `python -m e2e.sandbox` finds this package from a checkout even when it is not installed
+        # stdin: a pipe only we hold; should we die without stopping the sandbox, it closes and the sandbox exits
         process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.sandbox", "--json", *extra_args], cwd=PACKAGE_PARENT,
-            stdout=subprocess.PIPE, stderr=stderr_file, stdin=subprocess.DEVNULL, text=True,
+            [sys.executable, "-m", "e2e.sandbox", "--json", "--exit-with-parent", *extra_args], cwd=PACKAGE_PARENT,
+            stdout=subprocess.PIPE, stderr=stderr_file, stdin=subprocess.PIPE, text=True,
         )
         stderr_file.close()
         return SpawnedSandbox(process, Path(stderr_file.name), throwaway_dir)
@@ -60,8 +61,7 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
+        _close_pipes(self.process)
         self.stderr_path.unlink(missing_ok=True)
         if self.throwaway_dir is not None:
             shutil.rmtree(self.throwaway_dir, ignore_errors=True)
@@ -96,9 +96,16 @@ class SpawnedSandbox:
     def abandon(self) -> None:
         self.process.kill()
         self.process.wait()
+        _close_pipes(self.process)
         self.stderr_path.unlink(missing_ok=True)
         if self.throwaway_dir is not None:
             shutil.rmtree(self.throwaway_dir, ignore_errors=True)
+
+
+def _close_pipes(process: subprocess.Popen) -> None:
+    for pipe in (process.stdout, process.stdin):
+        if pipe:
+            pipe.close()
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:
