@@ -78,12 +78,6 @@ class SharedContext:
                 _attempt(lambda: video.save_as(folder / "video.webm"))
             _attempt(video.delete)
 
-    def close(self) -> None:
-        if self.options.tracing != "off":
-            _attempt(self.context.tracing.stop)
-        _attempt(self.context.close)
-
-
 def _blanked(page: Page) -> bool:
     """Removes the page's routes and unloads its document; False if the page cannot be reused."""
     try:

@@ -25,8 +25,8 @@ def shared(browser: Browser):
 
     made: list[SharedContext] = []
     yield make
-    for context in made:
-        context.close()
+    for shared_context in made:
+        shared_context.context.close()
 
 
 def site_routes(shared: SharedContext) -> None:
