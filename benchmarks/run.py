@@ -7,9 +7,10 @@
 (b) `calcom-e2e --smoke` and (c) `calcom-e2e` (the full flow suite), each as a user runs it: it starts its own
     sandbox; (d) the fault self-test, `pytest tests/harness/test_faults.py -n 2`.
 Each is a median of several runs (wall time of the whole command), with peak memory (RSS of the process and
-all its children, sampled every 20 ms) and, for (a)-(c), per-phase timings. The runs of (a), (b) and (c) take
-turns (a, b, c, a, b, c, ...), so a change in the machine's load during the benchmark weighs on all three alike
-and the ratios to (a) stay fair. Prints a table; writes JSON.
+all its children, sampled every 100 ms: sampling more often takes CPU from the runs it measures) and, for
+(a)-(c), per-phase timings. The runs of (a), (b) and (c) take turns (a, b, c, a, b, c, ...), so a change in the
+machine's load during the benchmark weighs on all three alike and the ratios to (a) stay fair. Prints a table;
+writes JSON.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
             except psutil.Error:
                 pass
-            stop.wait(0.02)
+            stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
