@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -20,9 +20,10 @@ from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
 from . import report
 from .browser import BrowserNotFound, chromium_launch_overrides
-from .client import OAuthApi
+from .client import OAuthApi, no_delay_transport
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
+from .http_login import HttpLoginUnavailable, http_login
 from .layout import FLOW_SUITE
 from .ledger import CodeLedger, journal_path
 from .phases import PhaseTimer
@@ -40,6 +41,7 @@ from .settings import (
 from .shared_context import ArtifactOptions, SharedContext
 
 HTTP_TIMEOUT_S = 15.0
+log = logging.getLogger("e2e.flow")
 PAGE_TIMEOUT_MS = 15_000
 REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
 BROWSER_ENDPOINT = pytest.StashKey[str | None]()
@@ -192,7 +194,7 @@ class SandboxAdmin:
 def _browser_before_target(request: pytest.FixtureRequest) -> None:
     """When the run needs a browser, it is launched before the harness waits for the target: the embedded
     sandbox, spawned at configure time, starts meanwhile (~0.4 s saved)."""
-    if any("browser" in getattr(item, "fixturenames", ()) for item in request.session.items):
+    if _run_needs_browser(request.session):
         request.getfixturevalue("browser")
 
 
@@ -366,20 +368,32 @@ def ledger(api: OAuthApi, code_journal: Path | None) -> Iterator[CodeLedger]:
 
 
 @pytest.fixture(scope="session")
-def session_cookies(signed_in_state: dict, settings: Settings) -> dict[str, str]:
-    return cookies_for(signed_in_state, settings.api_url)
+def session_cookies(request: pytest.FixtureRequest, settings: Settings, redactor: Redactor) -> dict[str, str]:
+    """The test user's session cookies for API-level checks (sent to CAL_API_URL).
+
+    When the run drives a browser anyway, the cookies of its one real login. Otherwise a login over HTTP as
+    Cal.com's login form does it (e2e/http_login.py), so a run of API-level checks alone never starts a browser;
+    where the deployment does not allow that, the browser logs in after all."""
+    if not _run_needs_browser(request.session):
+        try:
+            cookies = http_login(settings.web_url, settings.user_email, settings.user_password.reveal(), HTTP_TIMEOUT_S)
+        except HttpLoginUnavailable as reason:
+            log.warning("HTTP login unavailable (%s): logging in through the browser", reason)
+        else:
+            for cookie in cookies:
+                redactor.add(cookie["value"])
+            return cookies_for({"cookies": cookies}, settings.api_url)
+    return cookies_for(request.getfixturevalue("signed_in_state"), settings.api_url)
+
+
+def _run_needs_browser(session: pytest.Session) -> bool:
+    return any("browser" in getattr(item, "fixturenames", ()) for item in session.items)
 
 
 @pytest.fixture
 def authorizer(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], ledger: CodeLedger,
                redactor: Redactor) -> Authorizer:
     return Authorizer(api, settings, session_cookies, ledger, redactor)
-
-
-def no_delay_transport(tls: bool) -> httpx.HTTPTransport:
-    # httpcore writes a request's headers and body separately; with Nagle's algorithm on, the body then waits
-    # for the server's delayed ACK (about 40 ms a request). Loading CA certificates costs ~50 ms: only for TLS.
-    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], verify=tls)
 
 
 def _worker_index(config: pytest.Config) -> int:

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import api, openapi, support, web
+from . import api, nextauth, openapi, support, web
 from .errors import ApiError, envelope
 from .store import Store
 
@@ -35,7 +35,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 def create_app(store: Store, admin_key: str, faults: set[str] | None = None) -> Starlette:
     app = Starlette(
-        routes=[*api.routes, *web.routes, *openapi.routes, *support.routes],
+        routes=[*api.routes, *web.routes, *nextauth.routes, *openapi.routes, *support.routes],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected_error},
     )
     app.state.store = store

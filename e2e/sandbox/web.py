@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,7 +15,7 @@ from .errors import ApiError
 from .faults import active
 from .http_input import read_body
 from .redirects import with_query_params
-from .sessions import SESSION_COOKIE, session_user
+from .sessions import SESSION_COOKIE, login_target, session_user
 from .store import Store
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -62,7 +62,7 @@ async def login_submit(request: Request) -> Response:
     if user is None:
         message = "Something went wrong." if active(request, "login-silent-failure") else "Email or password is incorrect."
         return _login(request, callback_url, message, 401, email)
-    target = "/" if active(request, "login-ignores-callback") else _same_origin_or_home(request, callback_url)
+    target = "/" if active(request, "login-ignores-callback") else login_target(request, callback_url)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, _store(request).create_session(user.id), httponly=True, samesite="lax", path="/")
     return response
@@ -99,16 +99,6 @@ async def consent_page(request: Request) -> Response:
         "go_back_submits": active(request, "go-back-issues-code"),
     }
     return templates.TemplateResponse(request, "consent.html", context)
-
-
-def _same_origin_or_home(request: Request, target: str) -> str:
-    """Only follow callbackUrl within this site, so login is no open redirector."""
-    parts = urlsplit(target)
-    if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    if parts.scheme == request.url.scheme and parts.netloc == request.url.netloc:
-        return target
-    return "/"
 
 
 routes = [

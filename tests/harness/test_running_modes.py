@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -131,3 +132,32 @@ def test_web_target_that_never_answers_stops_the_run_in_bounded_time(tmp_path):
             result = run_harness(tmp_path, sandbox.info.env_block() + f"CAL_WEB_URL={url}\n", "--smoke", timeout=120)
     assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
     assert f"{url} did not answer within 10s" in result.stderr
+
+
+def test_api_checks_alone_start_no_browser(tmp_path):
+    """`-m api` logs in over HTTP (NextAuth's credentials endpoint): with the only browser it could use
+    unreachable, every API-level check still passes."""
+    with SandboxProcess.start() as sandbox:
+        endpoint = f"E2E_BROWSER_WS_ENDPOINT=ws://127.0.0.1:{free_port()}/\n"
+        result = run_harness(tmp_path, sandbox.info.env_block() + endpoint, "-m", "api", "-v", timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "HTTP login: " in result.stdout + result.stderr
+    assert " 0 failed" in result.stdout and "browser start" not in (tmp_path / "out" / "summary.json").read_text()
+
+
+def test_without_http_login_api_checks_log_in_through_the_browser(tmp_path):
+    """A target without NextAuth's endpoints (here: the independently written server) still gets its API-level
+    checks: the browser logs the user in instead, and the run says why."""
+    server = subprocess.Popen([sys.executable, str(Path(__file__).parent / "independent_server.py")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        config = json.loads(server.stdout.readline())
+        env_text = "".join(f"{k}={v}\n" for k, v in config.items())
+        result = run_harness(tmp_path, env_text, "-m", "api and not sandbox_only", "-v", timeout=300)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "HTTP login unavailable (GET /api/auth/csrf answered HTTP 404" in result.stdout + result.stderr
+    assert "browser start" in (tmp_path / "out" / "summary.json").read_text()

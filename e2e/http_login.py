@@ -1,0 +1,52 @@
+"""Logging the test user in over HTTP, as Cal.com's login form does: NextAuth's credentials provider.
+
+GET /api/auth/csrf, then POST /api/auth/callback/credentials with the CSRF token, email and password, then
+GET /api/auth/session to confirm who is logged in. API-level checks use the session this gives, so a run of
+them alone never starts a browser. A deployment where this does not work (another login, a CAPTCHA) gets
+HttpLoginUnavailable, and the harness logs the user in through the browser instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from .client import no_delay_transport
+
+CSRF_PATH = "/api/auth/csrf"
+CREDENTIALS_PATH = "/api/auth/callback/credentials"
+SESSION_PATH = "/api/auth/session"
+log = logging.getLogger("e2e.flow")
+
+
+class HttpLoginUnavailable(RuntimeError):
+    pass
+
+
+def http_login(web_url: str, email: str, password: str, timeout_s: float) -> list[dict]:
+    """The session's cookies, as storage-state entries (name, value, domain, path)."""
+    log.info("HTTP login: %s as %s", web_url + CREDENTIALS_PATH, email)
+    with httpx.Client(base_url=web_url, timeout=timeout_s, transport=no_delay_transport(web_url.startswith("https"))) as client:
+        try:
+            csrf = client.get(CSRF_PATH)
+            token = _json(csrf).get("csrfToken")
+            if csrf.status_code != 200 or not isinstance(token, str):
+                raise HttpLoginUnavailable(f"GET {CSRF_PATH} answered HTTP {csrf.status_code} without a csrfToken")
+            signed = client.post(CREDENTIALS_PATH, data={"csrfToken": token, "email": email, "password": password,
+                                                          "callbackUrl": web_url + "/", "json": "true"})
+            user = _json(client.get(SESSION_PATH)).get("user")
+        except httpx.HTTPError as error:
+            raise HttpLoginUnavailable(f"{type(error).__name__} on {error.request.url.path}") from None
+        if not isinstance(user, dict) or str(user.get("email", "")).lower() != email.lower():
+            raise HttpLoginUnavailable(f"POST {CREDENTIALS_PATH} answered HTTP {signed.status_code} and "
+                                       f"{SESSION_PATH} shows no session for {email}")
+        return [{"name": c.name, "value": c.value, "domain": c.domain, "path": c.path} for c in client.cookies.jar]
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
