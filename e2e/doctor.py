@@ -22,6 +22,7 @@ from pages import ConsentPage, Selectors
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi
 from .flow import LoginFailed, sign_in
+from .http_login import HttpLoginUnavailable, http_login
 from .models import RefreshTokenInput
 from .phases import PhaseTimer
 from .sandbox.launcher import SandboxProcess, SandboxStartError
@@ -42,10 +43,11 @@ class Finding:
     check: str
     message: str
     hint: str = ""
+    note: bool = False  # worth knowing, fails nothing
 
     def line(self) -> str:
-        text = f"{'ok  ' if self.ok else 'FAIL'}  {self.check}: {self.message}"
-        return text + (f" -> {self.hint}" if self.hint and not self.ok else "")
+        text = f"{'note' if self.note else 'ok  ' if self.ok else 'FAIL'}  {self.check}: {self.message}"
+        return text + (f" -> {self.hint}" if self.hint and (self.note or not self.ok) else "")
 
 
 def check_web(settings: Settings) -> Finding:
@@ -81,6 +83,16 @@ def check_client(api: OAuthApi, settings: Settings) -> Finding:
     if "secret" in message.lower():
         return Finding(False, "client", "the client secret is refused", "check CAL_CLIENT_SECRET")
     return Finding(False, "client", f"refresh probe answered HTTP {response.status_code}: {message}", "see the API's logs")
+
+
+def check_http_login(settings: Settings) -> Finding:
+    """Whether runs of API-level checks alone can do without a browser."""
+    try:
+        http_login(settings.web_url, settings.user_email, settings.user_password.reveal(), TIMEOUT_S)
+    except HttpLoginUnavailable as reason:
+        return Finding(True, "http login", f"unavailable ({reason})",
+                       "fine: runs of API-level checks alone log in through the browser instead", note=True)
+    return Finding(True, "http login", f"{settings.user_email} can log in over HTTP: API-level checks alone need no browser")
 
 
 def check_browser(playwright, root: bool) -> tuple[Finding, Browser | None]:
@@ -147,6 +159,7 @@ def run(env_file: Path | None, out: Callable[[str], None] = print) -> int:
                 findings.append(check_client(api, settings))
                 out(findings[-1].line())
         client_ok = findings[-1].ok
+        out(check_http_login(settings).line())
         with sync_playwright() as playwright:
             found, browser = check_browser(playwright, hasattr(os, "geteuid") and os.geteuid() == 0)
             findings.append(found)

@@ -33,7 +33,17 @@ def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.Complete
 def test_all_well(tmp_path, target):
     result = doctor(tmp_path, target)
     assert result.returncode == 0, result.stdout
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 7
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 8
+    assert "ok    http login: " in result.stdout and "need no browser" in result.stdout
+
+
+def test_http_login_unavailable_is_a_note_not_a_failure(tmp_path, target):
+    """With the password wrong, the HTTP login is unavailable (a note) and the browser's login fails (FAIL)."""
+    result = doctor(tmp_path, target, E2E_USER_PASSWORD="wrong-password")
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note")]
+    assert len(notes) == 1 and notes[0].startswith("note  http login: unavailable (POST /api/auth/callback/"
+                                                   "credentials answered HTTP 401"), result.stdout
+    assert "-> fine: runs of API-level checks alone log in through the browser instead" in notes[0]
 
 
 @pytest.mark.parametrize("override, check, hint", [
