@@ -190,11 +190,21 @@ class SandboxAdmin:
 
 
 # --- the browser ------------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)  # before pytest-playwright's, which parametrizes what asks for browser_name
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """API-level checks take pytest-playwright's browser_name parameter too, browser or not: they may ask for the
+    session's browser login at run time (session_cookies), and a session fixture asked for under another
+    parameter would be made again: a second browser and a second login."""
+    if "session_cookies" in metafunc.fixturenames and "browser_name" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("browser_name")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _browser_before_target(request: pytest.FixtureRequest) -> None:
     """When the run needs a browser, it is launched before the harness waits for the target: the embedded
-    sandbox, spawned at configure time, starts meanwhile (~0.4 s saved)."""
-    if _run_needs_browser(request.session):
+    sandbox, spawned at configure time, starts meanwhile (~0.4 s saved). Only from a test that has the
+    browser_name parameter, so that the browser is the one its tests use."""
+    if "browser_name" in request.fixturenames and _run_needs_browser(request.session):
         request.getfixturevalue("browser")
 
 

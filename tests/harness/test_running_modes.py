@@ -161,3 +161,12 @@ def test_without_http_login_api_checks_log_in_through_the_browser(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "HTTP login unavailable (GET /api/auth/csrf answered HTTP 404" in result.stdout + result.stderr
     assert "browser start" in (tmp_path / "out" / "summary.json").read_text()
+
+
+def test_one_browser_and_one_login_per_run(tmp_path):
+    """API-level and browser checks in one run share the session's one browser and its one real login."""
+    with SandboxProcess.start() as sandbox:
+        result = run_harness(tmp_path, sandbox.info.env_block(), "--smoke", timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    phases = json.loads((tmp_path / "out" / "summary.json").read_text())["phases"]
+    assert phases["browser start"]["count"] == 1 and phases["login"]["count"] == 1, phases
