@@ -42,4 +42,5 @@ def create_app(store: Store, admin_key: str, faults: set[str] | None = None) -> 
     app.state.admin_key = admin_key
     app.state.faults = set(faults or ())
     app.state.first_keys = {}  # for the tokens-repeat fault
+    web.compile_templates()
     return app

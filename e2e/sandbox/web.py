@@ -20,6 +20,12 @@ from .store import Store
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+
+def compile_templates() -> None:
+    """Compiles every page template now, at start, rather than on the first request for it (10-40 ms each)."""
+    for name in templates.env.list_templates():
+        templates.get_template(name)
+
 PERMISSION_LABELS = {
     "EVENT_TYPE_READ": "Read your event types",
     "EVENT_TYPE_WRITE": "Create and edit your event types",
