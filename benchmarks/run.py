@@ -118,8 +118,8 @@ def harness_phases(out_dir: Path):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5, help="runs of (a) and (b)")
-    parser.add_argument("--full-runs", type=int, default=5, help="runs of (c)")
+    parser.add_argument("--runs", type=int, default=7, help="runs of (a) and (b)")
+    parser.add_argument("--full-runs", type=int, default=7, help="runs of (c)")
     parser.add_argument("--fault-runs", type=int, default=1, help="runs of (d)")
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")

@@ -170,3 +170,15 @@ def test_one_browser_and_one_login_per_run(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     phases = json.loads((tmp_path / "out" / "summary.json").read_text())["phases"]
     assert phases["browser start"]["count"] == 1 and phases["login"]["count"] == 1, phases
+
+
+def test_the_browser_starts_before_the_run_waits_for_its_sandbox(tmp_path):
+    """The embedded sandbox starts while the browser does: the browser is launched first."""
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    result = subprocess.run([sys.executable, "-m", "e2e", "--smoke", "-v", "--output", str(tmp_path / "out")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    lines = result.stdout.splitlines()
+    started = next(i for i, line in enumerate(lines) if "browser: chromium" in line and "started" in line)
+    ready = next(i for i, line in enumerate(lines) if "embedded sandbox: ready at http://127.0.0.1:" in line)
+    assert started < ready, "\n".join(lines[min(started, ready):max(started, ready) + 1])
