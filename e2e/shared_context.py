@@ -1,11 +1,12 @@
 """One browser context per worker, and one page in it that every test reuses.
 
 A new context costs a renderer start (~0.2 s); a new page and its close another ~0.13 s. So the worker's tests
-share one page, and each still starts clean: the context's cookies are reset to the test's own (none, or the
-session's), and when a test ends its routes are removed and its page is sent to about:blank, so nothing the test
-loaded is still running when the next one starts. Page event listeners a test adds with `page.on` would
-outlive it: remove them, or use the `page.expect_*` context managers, which clean up after themselves.
-Video is recorded per page, so with `--video` on each test gets a page of its own again.
+share one page, and each still starts clean: when a test ends its routes are removed, and when the next one
+starts the page is sent to about:blank (so nothing the last test loaded is still running) and the context's
+cookies are reset to the test's own (none, or the session's). A run's last page is never blanked: nothing
+follows it. Page event listeners a test adds with `page.on` would outlive it: remove them, or use the
+`page.expect_*` context managers, which clean up after themselves. Video is recorded per page, so with
+`--video` on each test gets a page of its own again.
 Artifacts stay per test, as pytest-playwright's options ask: a trace chunk per test (`--tracing`), a
 screenshot (`--screenshot`), the page's video (`--video`), and on failure the page HTML with secrets masked.
 """
@@ -43,14 +44,13 @@ class SharedContext:
             context.tracing.start(screenshots=False, snapshots=True, sources=False)
 
     def open_page(self, title: str, cookies: list[dict] | None = None) -> Page:
+        page = self._blank_idle_page()
         self.context.clear_cookies()
         if cookies:
             self.context.add_cookies(cookies)
         if self.options.tracing != "off":
             self.context.tracing.start_chunk(title=title)
-        page, self.idle_page = self.idle_page, None
-        if page is None or page.is_closed():
-            page = self.context.new_page()
+        page = page or self.context.new_page()
         # a test may have changed them on the page it had
         page.set_default_timeout(self.timeout_ms)
         page.set_default_navigation_timeout(self.timeout_ms)
@@ -68,7 +68,8 @@ class SharedContext:
             keep = self.options.keep(self.options.tracing, failed)
             self.context.tracing.stop_chunk(path=folder / "trace.zip" if keep else None)
         _attempt(lambda: self.context.unroute_all(behavior="ignoreErrors"))
-        if self.reuse_page and not page.is_closed() and _blanked(page):
+        if self.reuse_page and not page.is_closed():
+            _attempt(lambda: page.unroute_all(behavior="ignoreErrors"))
             self.idle_page = page
             return
         video = page.video
@@ -78,14 +79,17 @@ class SharedContext:
                 _attempt(lambda: video.save_as(folder / "video.webm"))
             _attempt(video.delete)
 
-def _blanked(page: Page) -> bool:
-    """Removes the page's routes and unloads its document; False if the page cannot be reused."""
-    try:
-        page.unroute_all(behavior="ignoreErrors")
-        page.goto("about:blank")
-    except PlaywrightError:
-        return False
-    return True
+    def _blank_idle_page(self) -> Page | None:
+        """The idle page, its document unloaded (before the next test's cookies are set), or None."""
+        page, self.idle_page = self.idle_page, None
+        if page is None or page.is_closed():
+            return None
+        try:
+            page.goto("about:blank")
+        except PlaywrightError:
+            _attempt(page.close)
+            return None
+        return page
 
 
 def _attempt(action) -> None:
