@@ -34,9 +34,11 @@ from .settings import (
     ConfigError,
     Settings,
     browser_ws_endpoint_from,
+    default_state_dir,
     read_environment,
     remote_settings,
     settings_from_sandbox,
+    use_node_compile_cache,
 )
 from .shared_context import ArtifactOptions, SharedContext
 
@@ -76,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         pytest.exit(f"configuration error: {error}", returncode=2)
     report.configure(config)
+    use_node_compile_cache(default_state_dir() / "node-compile-cache")
     if remote is None and _runs_tests(config) and _runs_flow_suite(config):
         # start the sandbox now, so its start overlaps collection and the browser's; `sandbox` waits for it
         config.stash[SPAWNED] = SandboxProcess.spawn(_fault_args(config))

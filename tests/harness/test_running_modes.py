@@ -170,6 +170,8 @@ def test_one_browser_and_one_login_per_run(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     phases = json.loads((tmp_path / "out" / "summary.json").read_text())["phases"]
     assert phases["browser start"]["count"] == 1 and phases["login"]["count"] == 1, phases
+    # the Playwright driver was told where to keep Node's compile cache (a faster start next time)
+    assert any((tmp_path / "cache" / "calcom-e2e" / "node-compile-cache").iterdir())
 
 
 def test_the_browser_starts_before_the_run_waits_for_its_sandbox(tmp_path):
