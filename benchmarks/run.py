@@ -91,7 +91,8 @@ class Series:
         print(f"  {self.name}: {wall:.2f} s", file=sys.stderr)
 
     def result(self) -> dict:
-        return {"runs": len(self.walls), "median_s": round(statistics.median(self.walls), 3),
+        return {"runs": len(self.walls), "walls_s": [round(w, 3) for w in self.walls],
+                "median_s": round(statistics.median(self.walls), 3),
                 "min_s": round(min(self.walls), 3), "max_s": round(max(self.walls), 3),
                 "peak_rss_mib": round(max(self.peaks), 1),
                 "phases_median_ms": {p: round(statistics.median(v), 1) for p, v in sorted(self.phases.items())}}
