@@ -43,12 +43,12 @@ from .settings import (
 from .shared_context import ArtifactOptions, SharedContext
 
 HTTP_TIMEOUT_S = 15.0
-log = logging.getLogger("e2e.flow")
 PAGE_TIMEOUT_MS = 15_000
 REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
 BROWSER_ENDPOINT = pytest.StashKey[str | None]()
 SPAWNED = pytest.StashKey[SpawnedSandbox]()
 SPAWN_TAKEN = pytest.StashKey[bool]()
+log = logging.getLogger("e2e.flow")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
