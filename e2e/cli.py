@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .layout import FLOW_SUITE, PROJECT_ROOT
-from .settings import ConfigError, read_environment, remote_settings
+from .settings import ConfigError, browser_ws_endpoint_from, read_environment, remote_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 REACHABILITY_TIMEOUT_S = 10.0
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         values = read_environment(env_file)
         remote = remote_settings(values)
+        browser_ws_endpoint_from(values)
     except ConfigError as error:
         print(f"calcom-e2e: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -61,10 +61,7 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        _close_pipes(self.process)
-        self.stderr_path.unlink(missing_ok=True)
-        if self.throwaway_dir is not None:
-            shutil.rmtree(self.throwaway_dir, ignore_errors=True)
+        _release(self.process, self.stderr_path, self.throwaway_dir)
 
     def __enter__(self) -> "SandboxProcess":
         return self
@@ -96,16 +93,17 @@ class SpawnedSandbox:
     def abandon(self) -> None:
         self.process.kill()
         self.process.wait()
-        _close_pipes(self.process)
-        self.stderr_path.unlink(missing_ok=True)
-        if self.throwaway_dir is not None:
-            shutil.rmtree(self.throwaway_dir, ignore_errors=True)
+        _release(self.process, self.stderr_path, self.throwaway_dir)
 
 
-def _close_pipes(process: subprocess.Popen) -> None:
+def _release(process: subprocess.Popen, stderr_path: Path, throwaway_dir: Path | None) -> None:
+    """What a stopped sandbox leaves to its starter: its pipes, its log file, its throwaway database."""
     for pipe in (process.stdout, process.stdin):
         if pipe:
             pipe.close()
+    stderr_path.unlink(missing_ok=True)
+    if throwaway_dir is not None:
+        shutil.rmtree(throwaway_dir, ignore_errors=True)
 
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:

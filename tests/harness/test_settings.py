@@ -14,6 +14,7 @@ from e2e.settings import (
     VARIABLES,
     ConfigError,
     Secret,
+    browser_ws_endpoint_from,
     read_environment,
     settings_from_values,
     wants_sandbox,
@@ -49,6 +50,22 @@ def test_missing_variable_is_named(missing):
 def test_malformed_variable_is_named(name, value):
     with pytest.raises(ConfigError, match=f"^{name}"):
         settings_from_values({**REMOTE, name: value})
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:3000/", "127.0.0.1:3000"])
+def test_malformed_browser_endpoint_is_named(endpoint):
+    with pytest.raises(ConfigError, match="^E2E_BROWSER_WS_ENDPOINT=.* is malformed: expected ws://"):
+        browser_ws_endpoint_from({"E2E_BROWSER_WS_ENDPOINT": endpoint})
+    assert browser_ws_endpoint_from({"E2E_BROWSER_WS_ENDPOINT": "ws://127.0.0.1:3000/"}) == "ws://127.0.0.1:3000/"
+    assert browser_ws_endpoint_from({}) is None
+
+
+def test_cli_malformed_browser_endpoint_exits_2_with_one_line(tmp_path):
+    """Against the sandbox too: the endpoint is checked before anything starts."""
+    result = run_cli(tmp_path, {"E2E_BROWSER_WS_ENDPOINT": "http://127.0.0.1:3000/"})
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "E2E_BROWSER_WS_ENDPOINT='http://127.0.0.1:3000/' is malformed" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
 
 
 def test_secrets_never_show_in_repr_or_format():
