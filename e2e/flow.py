@@ -12,8 +12,9 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
+from pages.login_page import PageNotInteractive
 
-from .checks import require
+from .checks import Blocked, require
 from .checks.responses import check_keys_response
 from .client import OAuthApi, bearer
 from .ledger import CodeLedger
@@ -27,15 +28,26 @@ class LoginFailed(RuntimeError):
     pass
 
 
+ALLOW_BOUND_MS = 5_000  # Allow that has not moved the browser by then does nothing (Cal.com's mock-up page)
+SESSION_PATH = "/api/auth/session"
+
+
 @dataclass(frozen=True)
 class SignIn:
-    """The session's one real user flow: log in (callbackUrl = the consent page), then click Allow."""
+    """The session's one real user flow: log in (callbackUrl = the consent page), then click Allow.
+
+    Where Allow does nothing (Cal.com's platform consent page is a mock-up), the code is obtained with the
+    authorize call sent from the browser's own context (its cookies, recorded in its trace): `allow_error` says
+    what the page did, `code_url` carries the code either way, `code_source` says where it came from."""
 
     storage_state: dict = field(repr=False)
     landed_url: str
     consent_shown: bool
+    session_email: str | None = None  # who NextAuth's /api/auth/session says is logged in (None: not told)
     allow_landed_url: str | None = field(default=None, repr=False)  # carries the code
     allow_error: str | None = None
+    code_url: str | None = field(default=None, repr=False)
+    code_source: str = ""
     exchange_response: httpx.Response | None = field(default=None, repr=False)  # of the caught code
 
 
@@ -52,20 +64,72 @@ def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: fl
         _log_in(login, consent, settings, selectors, timeout_ms)
     with timer.measure("consent"):
         try:
-            consent.wait_until_loaded()
+            consent.wait_until_loaded(min(timeout_ms, ALLOW_BOUND_MS))
         except PlaywrightTimeout:
             pass  # recorded as consent_shown=False below; the session itself is good
-    result = SignIn(page.context.storage_state(), page.url, consent.allow_button.is_visible())
+    result = SignIn(page.context.storage_state(), page.url, consent.allow_button.is_visible(),
+                    session_email=_session_email(page, settings.web_url))
     if not allow:
         return result
-    if not result.consent_shown:  # no Allow to click: say so now rather than after the click's timeout
-        return replace(result, allow_error=f"no Allow button to click: the browser is on {urlsplit(page.url).path}")
-    try:
+    if result.consent_shown:
         with timer.measure("redirect"):
-            consent.allow()
-            return replace(result, allow_landed_url=catcher.wait(page, timeout_ms).url)
+            landed, allow_error = _allow(page, consent, catcher, timeout_ms)
+        if landed is not None:
+            return replace(result, allow_landed_url=landed, code_url=landed, code_source="the consent page's Allow")
+    else:
+        allow_error = f"no Allow button to click: the browser is on {urlsplit(page.url).path}"
+    with timer.measure("authorize"):
+        code_url, problem = authorize_from_browser(page, settings)
+    for code in parse_qs(urlsplit(code_url or "").query).get("code", []):
+        if on_code is not None:
+            on_code(code)
+    return replace(result, allow_error=allow_error + (f"; {problem}" if problem else ""), code_url=code_url,
+                   code_source="the authorize call sent from the browser" if code_url else "")
+
+
+def _allow(page: Page, consent: ConsentPage, catcher: RedirectCatcher, timeout_ms: float) -> tuple[str | None, str]:
+    """Clicks Allow: where the browser landed with the code, or why it did not."""
+    before = page.url
+    try:
+        consent.allow()
+        return catcher.wait(page, min(timeout_ms, ALLOW_BOUND_MS)).url, ""
+    except PlaywrightTimeout:
+        if page.url == before:
+            return None, f"Allow did nothing within {ALLOW_BOUND_MS / 1000:.0f}s: the browser stayed on " \
+                         f"{urlsplit(before).path} and no redirect came"
     except PlaywrightError as error:
-        return replace(result, allow_error=f"Allow did not land on the redirect URI: {str(error).splitlines()[0]}")
+        return None, f"Allow did not land on the redirect URI: {str(error).splitlines()[0]}"
+    try:  # the page moved: Allow is doing something, give it the full time
+        return catcher.wait(page, timeout_ms).url, ""
+    except PlaywrightError as error:
+        return None, f"Allow did not land on the redirect URI: {str(error).splitlines()[0]}"
+
+
+def authorize_from_browser(page: Page, settings: Settings) -> tuple[str | None, str]:
+    """The authorize call (CONTRACT §1) sent from the browser's own context, with its cookies, as a page would:
+    the redirect URL carrying the code, or what went wrong."""
+    url = f"{settings.api_url}/v2/oauth/{settings.client_id}/authorize"
+    try:
+        response = page.context.request.post(url, data={"redirectUri": settings.redirect_uri}, max_redirects=0)
+    except PlaywrightError as error:
+        return None, f"the authorize call from the browser failed: {str(error).splitlines()[0]}"
+    location = response.headers.get("location", "")
+    if 300 <= response.status < 400 and "code=" in location:
+        return location, ""
+    if response.status == 401:
+        return None, ("the authorize call with the browser's cookies answered 401: the web app's session cookie does "
+                      f"not reach {settings.api_url} (NEXTAUTH_COOKIE_DOMAIN must cover both hosts, CONTRACT §3)")
+    return None, f"the authorize call from the browser answered HTTP {response.status}: {response.text()[:200]}"
+
+
+def _session_email(page: Page, web_url: str) -> str | None:
+    """The email NextAuth's session endpoint reports for the browser's cookies, if the site has it."""
+    try:
+        response = page.context.request.get(web_url.rstrip("/") + SESSION_PATH)
+        user = response.json().get("user") if response.ok else None
+    except (PlaywrightError, ValueError, AttributeError):
+        return None
+    return user.get("email") if isinstance(user, dict) and isinstance(user.get("email"), str) else None
 
 
 def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selectors: Selectors, timeout_ms: float) -> None:
@@ -73,14 +137,17 @@ def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selector
         login.open(callback_url=consent.url(settings.client_id, settings.redirect_uri))
     except PlaywrightTimeout:
         raise LoginFailed(f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s") from None
-    login.login(settings.user_email, settings.user_password.reveal())
+    try:
+        login.login(settings.user_email, settings.user_password.reveal(), timeout_ms)
+    except PageNotInteractive as error:
+        raise LoginFailed(str(error)) from None
     # Whichever comes first: the login error, or a page without the login form.
     settled = login.error.or_(login.page.locator(f"body:not(:has({selectors.login_form}))"))
     try:
         settled.first.wait_for(timeout=timeout_ms)
     except PlaywrightTimeout:
         pass
-    if login.is_current() or login.error.is_visible():
+    if login.is_current() or login.error.first.is_visible():
         raise LoginFailed(f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the "
                           "login page (wrong E2E_USER_PASSWORD?)")
 
@@ -136,10 +203,14 @@ class Authorizer:
     def code(self, **kwargs: str | None) -> str:
         response = self.authorize_raw(**kwargs)
         if response.status_code == 400 and "already authorized" in response.text and not self.ledger.unspent():
-            # Every code this run obtained was exchanged, yet the user still counts as holding one.
+            stuck = self.ledger.stuck()
+            if stuck:
+                raise Blocked(f"the test user still holds a code this run could not exchange ({next(iter(stuck.values()))}),"
+                              " so Cal.com refuses a new authorize; see the failure where that exchange happened")
             require(False, "exchange.reauthorize_after_exchange",
-                    "authorize says the user already holds a code, but every code this run obtained was exchanged"
-                    " (or a run elsewhere left one unexchanged)")
+                    "authorize says the user already holds a code, but every code this run obtained was exchanged;"
+                    " a code held from elsewhere (another run or pytest-xdist worker using this test user?) or an"
+                    " exchange that does not release the user")
         require(response.status_code in (301, 302, 303, 307, 308), "authorize.redirects_with_code",
                 f"expected a redirect, got HTTP {response.status_code}")
         codes = parse_qs(urlsplit(response.headers.get("location", "")).query).get("code", [])

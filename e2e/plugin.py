@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import json
+import time
 import logging
 import os
 from collections.abc import Iterator
@@ -24,8 +26,9 @@ from .client import OAuthApi, no_delay_transport
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
 from .http_login import HttpLoginUnavailable, http_login
+from .known_issues import KnownIssuesError
 from .layout import FLOW_SUITE
-from .ledger import CodeLedger, journal_path
+from .ledger import CodeLedger, Settlement, journal_path
 from .phases import PhaseTimer
 from .sandbox.info import SandboxInfo
 from .sandbox.launcher import SandboxProcess, SandboxStartError, SpawnedSandbox
@@ -59,6 +62,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--checks-json", type=Path, default=None, help="write each check's outcome to this JSON file")
     group.addoption("--rule", action="append", default=[], dest="rules", metavar="ID",
                     help="run only the checks of this rule (repeatable)")
+    group.addoption("--require-target", action="store_true",
+                    help="a missing CAL_API_URL is a configuration error instead of a run against the embedded sandbox")
+    group.addoption("--known-issues", action="append", default=[], type=Path, metavar="FILE",
+                    help="more known Cal.com defects (TOML, as e2e/known_issues.toml); repeatable")
+    group.addoption("--no-known-issues", action="store_true",
+                    help="no known defects: a check failing in a known way is a FAIL (strict)")
+    group.addoption("--sandbox-persona", default="calcom", choices=["calcom", "reference"],
+                    help="the embedded sandbox's persona: Cal.com as it ships (default) or the intended behaviour")
     group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
                     help="start the embedded sandbox with this fault on (self-tests; see python -m e2e.sandbox --list-faults)")
 
@@ -69,19 +80,49 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(Path(config.invocation_params.dir, config.getoption("output"), "junit.xml"))
     try:
         values = read_environment(config.getoption("env_file"))
-        remote = remote_settings(values)
+        remote = remote_settings(values, require_target=config.getoption("require_target"))
         workers = getattr(config.option, "numprocesses", None)
         if remote is not None and isinstance(workers, int) and workers > 0:
             remote.for_worker(workers - 1)  # enough E2E_USERS for every worker?
         config.stash[REMOTE_SETTINGS] = remote
         config.stash[BROWSER_ENDPOINT] = browser_ws_endpoint_from(values)
-    except ConfigError as error:
+        report.configure(config)
+    except (ConfigError, KnownIssuesError) as error:
         pytest.exit(f"configuration error: {error}", returncode=2)
-    report.configure(config)
+    config.stash[report.RUN_METADATA] = run_metadata(remote, None, config)
     use_node_compile_cache(default_state_dir() / "node-compile-cache")
     if remote is None and _runs_tests(config) and _runs_flow_suite(config):
         # start the sandbox now, so its start overlaps collection and the browser's; `sandbox` waits for it
         config.stash[SPAWNED] = SandboxProcess.spawn(_fault_args(config))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"calcom-e2e target: {config.stash[report.RUN_METADATA]['target']}"] \
+        if report.RUN_METADATA in config.stash else []
+
+
+def run_metadata(remote: Settings | None, sandbox: SandboxInfo | None, config: pytest.Config) -> dict:
+    """What a report says was tested: the target (a fallback to the sandbox said so), harness, start time."""
+    if remote is not None:
+        target = f"remote: API {remote.api_url}, web {remote.web_url}, client {remote.client_id}, user {remote.user_email}"
+    elif sandbox is not None:
+        imitates = getattr(sandbox, "imitates", "") or "the intended behaviour"
+        target = (f"the embedded sandbox (no CAL_API_URL configured), persona {getattr(sandbox, 'persona', '?')} "
+                  f"({imitates}): API {sandbox.api_url}, web {getattr(sandbox, 'web_url', '') or sandbox.api_url}")
+    else:
+        target = (f"the embedded sandbox (no CAL_API_URL configured), persona "
+                  f"{config.getoption('sandbox_persona')}")
+    known = "none (--no-known-issues)" if config.getoption("no_known_issues") else "e2e/known_issues.toml" + "".join(
+        f", {path}" for path in config.getoption("known_issues"))
+    return {"target": target, "harness": f"calcom-oauth-e2e {_version()}", "started": time.strftime(
+        "%Y-%m-%dT%H:%M:%S%z"), "known_issues": known}
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("calcom-oauth-e2e")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -102,7 +143,11 @@ def _runs_flow_suite(config: pytest.Config) -> bool:
 
 
 def _fault_args(config: pytest.Config) -> list[str]:
-    return [arg for name in config.getoption("sandbox_fault") for arg in ("--fault", name)]
+    return [*PERSONA_ARGS(config), *(arg for name in config.getoption("sandbox_fault") for arg in ("--fault", name))]
+
+
+def PERSONA_ARGS(config: pytest.Config) -> list[str]:  # noqa: N802 - wired once the sandbox takes --persona
+    return []
 
 
 # --- configuration and the target -----------------------------------------------------------
@@ -119,6 +164,7 @@ def sandbox(pytestconfig: pytest.Config) -> Iterator[SandboxInfo | None]:
     except SandboxStartError as error:
         pytest.exit(str(error), returncode=3)
     log.info("embedded sandbox: ready at %s", process.info.api_url)
+    pytestconfig.stash[report.RUN_METADATA] = run_metadata(None, process.info, pytestconfig)
     with process:
         yield process.info
 
@@ -278,12 +324,13 @@ def page_selectors() -> Selectors:
 
 @pytest.fixture(scope="session")
 def signed_in(shared_context: SharedContext, settings: Settings, page_selectors: Selectors,
-              pytestconfig: pytest.Config, api: OAuthApi, code_journal: Path | None, redactor: Redactor) -> SignIn:
+              pytestconfig: pytest.Config, api: OAuthApi, code_journal: Path | None, redactor: Redactor,
+              settlement: Settlement) -> SignIn:
     """The session's one real user flow (per worker): log in back to the consent page, click Allow, catch the
     code. Its cookies are reused by every test that needs a session; login.good_credentials and
     consent.allow_lands_with_code check what it recorded. Its code is exchanged right away (the user must stay
     free to authorize again), and the exchange's response is kept for the check."""
-    ledger = CodeLedger(api, code_journal)
+    ledger = CodeLedger(api, code_journal, settlement)
     authorizer = Authorizer(api, settings, {}, ledger, redactor)
     page = shared_context.open_page("session login")
     flow = None
@@ -298,7 +345,7 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
         shared_context.close_page(page, failed, evidence, redactor)
     if flow is None:
         pytest.fail(f"{failure} (evidence: {evidence})", pytrace=False)
-    code = parse_qs(urlsplit(flow.allow_landed_url or "").query).get("code", [None])[0]
+    code = parse_qs(urlsplit(flow.code_url or "").query).get("code", [None])[0]
     if code:
         flow = replace(flow, exchange_response=authorizer.exchange_raw(code))
     ledger.settle()
@@ -369,19 +416,35 @@ def signed_in_catcher(signed_in_page: Page, settings: Settings, authorizer: Auth
 
 # --- codes and keys over HTTP -----------------------------------------------------------------
 @pytest.fixture(scope="session")
-def code_journal(api: OAuthApi, settings: Settings) -> Path | None:
-    """Against a remote target, where codes are journaled; codes a killed earlier run left are exchanged first."""
+def settlement() -> Settlement:
+    """The run's codes that no exchange could spend, shared by every test's ledger."""
+    return Settlement()
+
+
+@pytest.fixture(scope="session")
+def code_journal(api: OAuthApi, settings: Settings, settlement: Settlement, redactor: Redactor) -> Path | None:
+    """Against a remote target, where codes are journaled. Codes earlier runs left are settled first; one that
+    cannot be exchanged stops the run: the test user could not authorize this client until it is."""
     if settings.is_sandbox:
         return None  # every run gets a fresh sandbox
     journal = journal_path(settings.state_dir, settings.api_url, settings.client_id, settings.user_email)
-    CodeLedger(api, journal).recover(settings.client_secret.reveal())
+    left = CodeLedger(api, journal, settlement).recover(settings.client_secret.reveal())
+    for code in left:
+        redactor.add(code)
+    if left:
+        settlement.stuck.clear()  # stated here once; the run stops
+        error = next(iter(left.values()))
+        pytest.exit(f"an earlier run left {len(left)} unexchanged code(s) for {settings.user_email} and client "
+                    f"{settings.client_id}; exchanging it failed: {error}. Until it is exchanged Cal.com refuses "
+                    f"this user a new authorize. Fix the cause and run again (the journal {journal} keeps the code; "
+                    "`calcom-e2e doctor` shows it)", returncode=2 if "CAL_CLIENT_SECRET" in error else 3)
     return journal
 
 
 @pytest.fixture
-def ledger(api: OAuthApi, code_journal: Path | None) -> Iterator[CodeLedger]:
-    """Every code obtained in a test is exchanged at its end, pass or fail."""
-    codes = CodeLedger(api, code_journal)
+def ledger(api: OAuthApi, code_journal: Path | None, settlement: Settlement) -> Iterator[CodeLedger]:
+    """Every code obtained in a test is exchanged at its end, pass or fail (retried; kept until spent)."""
+    codes = CodeLedger(api, code_journal, settlement)
     yield codes
     codes.settle()
 

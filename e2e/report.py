@@ -9,6 +9,7 @@ the controller (logreport, sessionfinish) gathers it.
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 import statistics
 import time
 from collections.abc import Iterator
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from .checks import CheckFailed, Level
+from .checks import Blocked, CheckFailed, Level
 from .checks.rules import RULES
 from .html_report import write_html_report
 from .http_log import ExchangeRecorder
+from .known_issues import KnownDefect, KnownIssuesError, known_defects, match
 from .phases import PHASE_PREFIX, PhaseTimer
 from .secrets_mask import Redactor
 
@@ -28,6 +30,8 @@ REDACTOR = pytest.StashKey[Redactor]()
 RECORDER = pytest.StashKey[ExchangeRecorder]()
 TIMER = pytest.StashKey[PhaseTimer]()
 WARNED, REASON, RULE, EXCHANGE, PAGE_HTML = "warned", "reason", "rule", "http_exchange", "playwright_page_html"
+KNOWN, BLOCKED = "known_defect", "blocked"
+STATUSES = ("PASS", "FAIL", "KNOWN", "BLOCKED", "WARN", "SKIP")
 ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "trace", "playwright_video": "video",
                   PAGE_HTML: "page HTML"}
 
@@ -36,18 +40,22 @@ ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "tr
 class CheckOutcome:
     nodeid: str
     rule_id: str
-    status: str  # PASS, FAIL, WARN, SKIP
+    status: str  # one of STATUSES
     reason: str
     duration_s: float
     exchanges: list[str] = field(default_factory=list)
     artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
+    known_defect: str = ""  # the id of the known Cal.com defect a KNOWN check showed
 
 
 def configure(config: pytest.Config) -> None:
+    """Raises KnownIssuesError for a known-issues file that cannot be used."""
+    defects = known_defects(list(config.getoption("known_issues", None) or []),
+                            shipped=not config.getoption("no_known_issues", False))
     config.stash[REDACTOR] = Redactor()
     config.stash[TIMER] = PhaseTimer()
     config.stash[RECORDER] = ExchangeRecorder(config.stash[REDACTOR], config.stash[TIMER])
-    config.pluginmanager.register(ReportHooks(config), "calcom-e2e-report")
+    config.pluginmanager.register(ReportHooks(config, defects), "calcom-e2e-report")
 
 
 def redactor(config: pytest.Config) -> Redactor:
@@ -72,8 +80,9 @@ def output_dir(config: pytest.Config) -> Path:
 
 
 class ReportHooks:
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, defects: list[KnownDefect]) -> None:
         self.config = config
+        self.defects = defects
         self.strict = bool(config.getoption("strict_advisories", False))
         self.checks_report = bool(config.getoption("checks_report", False))
         self.outcomes: dict[str, CheckOutcome] = {}
@@ -108,8 +117,9 @@ class ReportHooks:
         report: pytest.TestReport = yield
         mask = redactor(self.config).mask
         rule_id = rule_of(item)
-        if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed):
-            rule_id = call.excinfo.value.rule.id  # the rule that actually broke, which may be a shared one
+        failure = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(failure, CheckFailed):
+            rule_id = failure.rule.id  # the rule that actually broke, which may be a shared one
         report.user_properties.append((RULE, rule_id or ""))
         report.user_properties.extend((PHASE_PREFIX + name, f"{ms:.1f}") for name, ms in timer(self.config).drain())
         if report.failed:
@@ -120,7 +130,15 @@ class ReportHooks:
                 report.sections.append(("HTTP exchanges (secrets masked)", "\n".join(e.render() for e in exchanges)))
             reason = mask(_one_line(call.excinfo)) if call.excinfo else "failed"
             report.user_properties.append((REASON, reason))
-            if report.when == "call" and self._is_advisory(item) and not self.strict:
+            defect = match(self.defects, failure.rule.id, item.nodeid, mask(failure.reason)) \
+                if isinstance(failure, CheckFailed) else None
+            if isinstance(failure, Blocked):
+                report.user_properties.append((BLOCKED, mask(failure.reason)))
+            elif defect is not None:
+                report.outcome = "passed"  # known: it does not fail the run
+                report.user_properties.append((KNOWN, defect.id))
+                report.longrepr = None
+            elif report.when == "call" and self._is_advisory(item) and not self.strict:
                 report.outcome = "passed"
                 report.user_properties.append((WARNED, reason))
                 report.longrepr = None
@@ -145,9 +163,14 @@ class ReportHooks:
 
     # --- controller side -----------------------------------------------------------------------
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
-        warned = report.when == "call" and any(k == WARNED for k, _ in report.user_properties)
-        if self.checks_report and config.get_verbosity() <= 0 and (report.when == "call" or report.skipped):
-            return (WARNED if warned else report.outcome), "", ""  # the check lines replace pytest's dots
+        keys = {k for k, _ in report.user_properties}
+        warned = report.when == "call" and WARNED in keys
+        known = KNOWN in keys
+        if self.checks_report and config.get_verbosity() <= 0 and (report.when == "call" or report.skipped or known):
+            # the check lines replace pytest's dots
+            return ("known" if known else WARNED if warned else report.outcome), "", ""
+        if known:
+            return "known", "K", ("KNOWN", {"yellow": True})
         if warned:
             return WARNED, "W", ("WARN", {"yellow": True})
         return None
@@ -166,7 +189,11 @@ class ReportHooks:
 
     def _outcome(self, report: pytest.TestReport) -> CheckOutcome | None:
         props = dict(report.user_properties)
-        if report.when == "call":
+        if KNOWN in props:
+            status = "KNOWN"
+        elif BLOCKED in props:
+            status = "BLOCKED"
+        elif report.when == "call":
             status = "WARN" if WARNED in props else "PASS" if report.passed else "SKIP" if report.skipped else "FAIL"
         elif report.failed:
             status = "FAIL"
@@ -174,11 +201,12 @@ class ReportHooks:
             status = "SKIP"
         else:
             return None
-        reason = props.get(WARNED) or props.get(REASON) or ""
+        reason = props.get(WARNED) or props.get(BLOCKED) or props.get(REASON) or ""
         if status == "SKIP" and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         exchanges = [str(v) for k, v in report.user_properties if k == EXCHANGE]
-        return CheckOutcome(report.nodeid, str(props.get(RULE, "")), status, reason, report.duration, exchanges)
+        return CheckOutcome(report.nodeid, str(props.get(RULE, "")), status, reason, report.duration, exchanges,
+                            known_defect=str(props.get(KNOWN, "")))
 
     def _print_line(self, outcome: CheckOutcome) -> None:
         if not self.checks_report:
@@ -187,20 +215,42 @@ class ReportHooks:
         param = outcome.nodeid.split("[", 1)[1].rstrip("]") if "[" in outcome.nodeid else ""
         param = "" if param in ("chromium", "firefox", "webkit") else f"[{param.removesuffix('-chromium')}]"
         title = f"{rule.id}{param}: {rule.title} ({rule.reference})" if rule else outcome.nodeid
-        line = f"{outcome.status:4}  {title}"
+        line = f"{outcome.status:5}  {title}"
         if outcome.status != "PASS" and outcome.reason:
-            line += f"\n        {outcome.reason}"
+            line += f"\n         {outcome.reason}"
+        if outcome.known_defect:
+            line += f"\n         known Cal.com defect: {outcome.known_defect} (CONTRACT §5)"
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
             terminal.write_line(line)
 
     def summary(self) -> dict:
         outcomes = list(self.outcomes.values())
-        counts = {s.lower(): sum(o.status == s for o in outcomes) for s in ("PASS", "FAIL", "WARN", "SKIP")}
+        counts = {s.lower(): sum(o.status == s for o in outcomes) for s in STATUSES}
         phases = {name: {"count": len(ms), "median_ms": round(statistics.median(ms), 1), "max_ms": round(max(ms), 1)}
                   for name, ms in sorted(self.phases.items())}
         return {"started": self.started, "duration_s": round(time.time() - self.started, 3), "counts": counts,
+                "run": self.run_metadata(), "known_defects": self.defect_verdicts(),
                 "phases": phases, "checks": [asdict(o) for o in outcomes]}
+
+    def run_metadata(self) -> dict:
+        """What was tested, for the reports: set by the plugin once the target is known."""
+        return dict(self.config.stash.get(RUN_METADATA, {}))
+
+    def defect_verdicts(self) -> list[dict]:
+        """Each known defect: shown in this run, not shown although its rule passed, or not exercised."""
+        verdicts = []
+        for defect in self.defects:
+            mine = [o for o in self.outcomes.values() if o.rule_id in defect.shows]
+            if any(o.known_defect == defect.id for o in mine):
+                seen = "shown"
+            elif any(o.status == "PASS" and fnmatchcase(o.nodeid, defect.check) for o in mine):
+                seen = "not shown"
+            else:
+                seen = "not exercised"
+            verdicts.append({"id": defect.id, "rules": sorted(defect.shows), "seen": seen, "evidence": defect.evidence,
+                             "since": defect.since})
+        return verdicts
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput"):
@@ -218,19 +268,30 @@ class ReportHooks:
         outcomes = [o for o in self.outcomes.values() if o.rule_id]
         if not outcomes:
             return
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("PASS", "FAIL", "WARN", "SKIP")}
+        counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
         terminalreporter.section("calcom-e2e checks")
-        for outcome in outcomes:
-            if outcome.status in ("FAIL", "WARN"):
-                label = outcome.rule_id or outcome.nodeid
-                terminalreporter.write_line(f"{outcome.status}  [{label}] {outcome.nodeid}: {outcome.reason}")
+        target = self.run_metadata().get("target")
+        if target:
+            terminalreporter.write_line(f"target: {target}")
+        for status in ("FAIL", "BLOCKED", "KNOWN", "WARN"):
+            for outcome in outcomes:
+                if outcome.status == status:
+                    label = outcome.known_defect or outcome.rule_id or outcome.nodeid
+                    terminalreporter.write_line(f"{outcome.status:7}  [{label}] {outcome.nodeid}: {outcome.reason}")
+        for verdict in self.defect_verdicts():
+            if verdict["seen"] == "not shown":
+                terminalreporter.write_line(
+                    f"NOT SEEN known defect {verdict['id']}: its checks passed in this run; if Cal.com fixed it, "
+                    "drop it from the known-issues list")
         terminalreporter.write_line(
-            f"checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['WARN']} warnings, {counts['SKIP']} skipped"
+            f"checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['KNOWN']} known Cal.com defects, "
+            f"{counts['BLOCKED']} blocked, {counts['WARN']} warnings, {counts['SKIP']} skipped"
         )
         terminalreporter.write_line(f"report: {output_dir(self.config) / 'report.html'}")
 
 
 ARTIFACT_DIR = pytest.StashKey[str]()
+RUN_METADATA = pytest.StashKey[dict]()
 ARTIFACT_FILES = {".zip": "playwright_trace", ".png": "playwright_screenshot", ".webm": "playwright_video",
                   ".html": PAGE_HTML}
 

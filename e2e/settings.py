@@ -31,6 +31,8 @@ EXTRA_VARIABLES = {
     "browser on",
 }
 VARIABLES = {**CONTRACT_VARIABLES, **EXTRA_VARIABLES}
+# variables that describe a remote target: any of them without CAL_API_URL is a mistake, not a sandbox run
+TARGET_VARIABLES = [name for name in CONTRACT_VARIABLES if name != "CAL_API_URL"] + ["E2E_USERS"]
 REQUIRED_WITH_REMOTE = ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL", "E2E_USER_PASSWORD"]
 
 
@@ -121,9 +123,22 @@ def wants_sandbox(values: Mapping[str, str]) -> bool:
     return "CAL_API_URL" not in values
 
 
-def remote_settings(values: Mapping[str, str]) -> Settings | None:
-    """Validated settings for the remote target the values name, or None when they ask for the sandbox."""
-    return None if wants_sandbox(values) else settings_from_values(values)
+def remote_settings(values: Mapping[str, str], require_target: bool = False) -> Settings | None:
+    """Validated settings for the remote target the values name, or None when they ask for the sandbox.
+
+    The embedded sandbox is used only when no target variable at all is set: a CAL_CLIENT_ID (say) without
+    CAL_API_URL is a mistake (a CI secret that is missing arrives as an empty string), and so is any fallback
+    under require_target (--require-target)."""
+    if not wants_sandbox(values):
+        return settings_from_values(values)
+    stray = [name for name in TARGET_VARIABLES if name in values]
+    if stray:
+        raise ConfigError(f"CAL_API_URL is empty or unset but {', '.join(stray)} {'is' if len(stray) == 1 else 'are'} "
+                          "set: set CAL_API_URL to test that deployment, or unset them all to use the embedded sandbox")
+    if require_target:
+        raise ConfigError("CAL_API_URL is empty or unset and --require-target forbids falling back to the embedded "
+                          "sandbox: set CAL_API_URL (a CI secret that is missing arrives empty)")
+    return None
 
 
 def browser_ws_endpoint_from(values: Mapping[str, str]) -> str | None:
@@ -138,6 +153,9 @@ def browser_ws_endpoint_from(values: Mapping[str, str]) -> str | None:
 def settings_from_values(values: Mapping[str, str]) -> Settings:
     """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
     api_url = _base_url(values, "CAL_API_URL")
+    if api_url.endswith(("/v2", "/api/v2")):
+        raise ConfigError(f"CAL_API_URL={values['CAL_API_URL']!r} ends in /v2: give the API's base URL without it "
+                          "(e.g. https://api.cal.com); the harness adds /v2/... itself")
     web_url = _base_url(values, "CAL_WEB_URL") if "CAL_WEB_URL" in values else api_url
     for name in REQUIRED_WITH_REMOTE:
         if name not in values:

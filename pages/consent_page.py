@@ -33,8 +33,13 @@ class ConsentPage:
         log.info("consent page: open for client %s", client_id)
         self.page.goto(self.url(client_id, redirect_uri, state), wait_until="domcontentloaded")
 
-    def wait_until_loaded(self) -> None:
-        self.allow_button.wait_for(state="visible")
+    def wait_until_loaded(self, timeout_ms: float | None = None) -> None:
+        self.allow_button.wait_for(state="visible", timeout=timeout_ms)
+
+    def heading_text(self) -> str:
+        """The page's first heading, as shown (where a consent page names the client)."""
+        heading = self.page.get_by_role("heading").first
+        return heading.inner_text() if heading.count() else ""
 
     def text_shown(self, text: str):
         return self.page.get_by_text(text, exact=False)
