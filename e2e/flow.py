@@ -49,6 +49,8 @@ class SignIn:
     code_url: str | None = field(default=None, repr=False)
     code_source: str = ""
     exchange_response: httpx.Response | None = field(default=None, repr=False)  # of the caught code
+    login_error: str | None = None  # the login itself failed: nothing else of this flow happened
+    evidence_dir: str | None = None  # trace, screenshot and page HTML of a failed flow
 
 
 def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: float, timer: PhaseTimer,

@@ -41,7 +41,15 @@ def http_login(web_url: str, email: str, password: str, timeout_s: float) -> lis
         if not isinstance(user, dict) or str(user.get("email", "")).lower() != email.lower():
             raise HttpLoginUnavailable(f"POST {CREDENTIALS_PATH} answered HTTP {signed.status_code} and "
                                        f"{SESSION_PATH} shows no session for {email}")
-        return [{"name": c.name, "value": c.value, "domain": c.domain, "path": c.path} for c in client.cookies.jar]
+        host = httpx.URL(web_url).host
+        return [{"name": c.name, "value": c.value, "domain": _cookie_domain(c.domain, host), "path": c.path}
+                for c in client.cookies.jar]
+
+
+def _cookie_domain(domain: str, host: str) -> str:
+    """Python's cookiejar files a cookie of a dotless host such as `localhost` under `localhost.local` (RFC 2965);
+    a browser keeps it under the host, and sends it to every port of it: so do we."""
+    return host if domain == f"{host}.local" else domain
 
 
 def _json(response: httpx.Response) -> dict:

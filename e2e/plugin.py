@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserType, Page
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
 from . import report
+from .checks import Blocked
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi, no_delay_transport
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
@@ -52,6 +53,16 @@ BROWSER_ENDPOINT = pytest.StashKey[str | None]()
 SPAWNED = pytest.StashKey[SpawnedSandbox]()
 SPAWN_TAKEN = pytest.StashKey[bool]()
 log = logging.getLogger("e2e.flow")
+
+
+# How the plugin itself stopped the run (2 configuration, 3 target unreachable), so that `calcom-e2e` tells
+# these from pytest's own exit statuses (its 3 is an internal error).
+stopped_with: list[int] = []
+
+
+def stop_run(message: str, returncode: int) -> NoReturn:
+    stopped_with.append(returncode)
+    pytest.exit(message, returncode=returncode)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[BROWSER_ENDPOINT] = browser_ws_endpoint_from(values)
         report.configure(config)
     except (ConfigError, KnownIssuesError) as error:
-        pytest.exit(f"configuration error: {error}", returncode=2)
+        stop_run(f"configuration error: {error}", returncode=2)
     config.stash[report.RUN_METADATA] = run_metadata(remote, None, config)
     use_node_compile_cache(default_state_dir() / "node-compile-cache")
     if remote is None and _runs_tests(config) and _runs_flow_suite(config):
@@ -162,7 +173,7 @@ def sandbox(pytestconfig: pytest.Config) -> Iterator[SandboxInfo | None]:
     try:
         process = spawned.ready()
     except SandboxStartError as error:
-        pytest.exit(str(error), returncode=3)
+        stop_run(str(error), returncode=3)
     log.info("embedded sandbox: ready at %s", process.info.api_url)
     pytestconfig.stash[report.RUN_METADATA] = run_metadata(None, process.info, pytestconfig)
     with process:
@@ -180,7 +191,7 @@ def settings(pytestconfig: pytest.Config, sandbox: SandboxInfo | None) -> Settin
         try:
             chosen = remote.for_worker(_worker_index(pytestconfig))
         except ConfigError as error:
-            pytest.exit(f"configuration error: {error}", returncode=2)
+            stop_run(f"configuration error: {error}", returncode=2)
     for secret in chosen.secret_values():
         report.redactor(pytestconfig).add(secret)
     return chosen
@@ -298,7 +309,7 @@ def browser_type_launch_args(
         overrides = chromium_launch_overrides(playwright.chromium.executable_path, browser_channel, _is_root(),
                                               browser_ws_endpoint)
     except BrowserNotFound as error:
-        pytest.exit(str(error), returncode=2)
+        stop_run(str(error), returncode=2)
     args = [*browser_type_launch_args.get("args", []), *overrides.pop("args")]
     return {**browser_type_launch_args, **overrides, "args": args}
 
@@ -333,7 +344,7 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
     ledger = CodeLedger(api, code_journal, settlement)
     authorizer = Authorizer(api, settings, {}, ledger, redactor)
     page = shared_context.open_page("session login")
-    flow = None
+    flow, failure = None, ""
     try:
         flow = sign_in(page, settings, page_selectors, PAGE_TIMEOUT_MS, report.timer(pytestconfig),
                        authorizer.remember_own)
@@ -343,19 +354,29 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
         failed = flow is None or flow.allow_error is not None or not flow.consent_shown
         evidence = report.output_dir(pytestconfig) / f"session-login-{_worker_index(pytestconfig)}"
         shared_context.close_page(page, failed, evidence, redactor)
-    if flow is None:
-        pytest.fail(f"{failure} (evidence: {evidence})", pytrace=False)
+    if flow is None:  # reported once, by login.good_credentials; what needs the session is blocked
+        return SignIn({}, "", False, login_error=failure, evidence_dir=str(evidence))
     code = parse_qs(urlsplit(flow.code_url or "").query).get("code", [None])[0]
     if code:
         flow = replace(flow, exchange_response=authorizer.exchange_raw(code))
     ledger.settle()
-    return flow
+    return replace(flow, evidence_dir=str(evidence) if failed else None)
 
 
 @pytest.fixture(scope="session")
 def signed_in_state(signed_in: SignIn) -> dict:
     """The test user's browser storage state (cookies) after the one real login."""
+    if signed_in.login_error is not None:
+        raise Blocked(f"the session's login failed, see login.good_credentials: {signed_in.login_error}")
     return signed_in.storage_state
+
+
+@pytest.fixture
+def session_evidence(signed_in: SignIn, request: pytest.FixtureRequest) -> SignIn:
+    """The session flow, its evidence (trace, screenshot, page HTML) linked to the checking test's report."""
+    if signed_in.evidence_dir is not None:
+        request.node.stash[report.ARTIFACT_DIR] = signed_in.evidence_dir
+    return signed_in
 
 
 @pytest.fixture(scope="session")
@@ -434,7 +455,7 @@ def code_journal(api: OAuthApi, settings: Settings, settlement: Settlement, reda
     if left:
         settlement.stuck.clear()  # stated here once; the run stops
         error = next(iter(left.values()))
-        pytest.exit(f"an earlier run left {len(left)} unexchanged code(s) for {settings.user_email} and client "
+        stop_run(f"an earlier run left {len(left)} unexchanged code(s) for {settings.user_email} and client "
                     f"{settings.client_id}; exchanging it failed: {error}. Until it is exchanged Cal.com refuses "
                     f"this user a new authorize. Fix the cause and run again (the journal {journal} keeps the code; "
                     "`calcom-e2e doctor` shows it)", returncode=2 if "CAL_CLIENT_SECRET" in error else 3)

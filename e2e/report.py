@@ -263,6 +263,7 @@ class ReportHooks:
             path.write_text(json.dumps(summary, indent=2))
         if self.outcomes and any(o.rule_id for o in self.outcomes.values()):
             write_html_report(output_dir(self.config) / "report.html", summary, RULES)
+            (output_dir(self.config) / "summary.md").write_text(markdown_summary(summary))
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         outcomes = [o for o in self.outcomes.values() if o.rule_id]
@@ -294,6 +295,19 @@ ARTIFACT_DIR = pytest.StashKey[str]()
 RUN_METADATA = pytest.StashKey[dict]()
 ARTIFACT_FILES = {".zip": "playwright_trace", ".png": "playwright_screenshot", ".webm": "playwright_video",
                   ".html": PAGE_HTML}
+
+
+def markdown_summary(summary: dict) -> str:
+    """The run in a few lines of Markdown (a CI job summary): target, counts, what failed, known defects."""
+    counts = summary["counts"]
+    lines = ["## calcom-oauth-e2e", "", f"Target: {summary['run'].get('target', '?')}", "",
+             " · ".join(f"{counts[s.lower()]} {s.lower()}" for s in STATUSES), ""]
+    for status in ("FAIL", "BLOCKED", "KNOWN", "WARN"):
+        for check in summary["checks"]:
+            if check["status"] == status:
+                label = check["known_defect"] or check["rule_id"] or check["nodeid"]
+                lines.append(f"- **{status}** `{label}` {check['nodeid']}: {check['reason']}")
+    return "\n".join(lines) + "\n"
 
 
 def _one_line(excinfo: pytest.ExceptionInfo) -> str:

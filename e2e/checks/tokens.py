@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections import Counter
+import re
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from ..models import KeysDto
 from . import require
@@ -54,11 +55,52 @@ def check_access_lifetime(iat_s: int, expires_at: int) -> None:
             f"(expected {' or '.join(sorted(_iso(a) for a in allowed))})")
 
 
-def check_refresh_lifetime(iat_s: int, expires_at: int) -> None:
-    allowed = {_start_of_day_next_year(iat_s * 1000 + ms) for ms in (0, 999)}
-    require(expires_at in allowed, "tokens.refresh_lifetime",
-            f"refreshTokenExpiresAt {_iso(expires_at)} is not 1 year after iat {_iso(iat_s * 1000)} floored to the day "
-            f"(expected {' or '.join(sorted(_iso(a) for a in allowed))})")
+def check_refresh_lifetime(iat_s: int, expires_at: int) -> str:
+    """1 year from issue, floored to the start of a day in the API server's time zone (luxon's
+    `DateTime.now().plus({year: 1}).startOf("day")`, oauth-flow.service.ts). The zone is not known to the harness:
+    the expiry must be a local midnight of some real UTC offset (a multiple of 15 minutes, -12h to +14h) and lie
+    within the day before issue + 1 year. Returns the offset seen, e.g. "UTC+00:00"."""
+    offsets = _midnight_offsets_ms(expires_at)
+    require(offsets, "tokens.refresh_lifetime",
+            f"refreshTokenExpiresAt {_iso(expires_at)} is not the start of a day in any time zone")
+    fitting = [o for o in offsets if _within_day_before(expires_at, _one_year_later(iat_s * 1000, o))]
+    offset_ms = (fitting or offsets)[0]
+    require(fitting, "tokens.refresh_lifetime",
+            f"refreshTokenExpiresAt {_iso(expires_at)} is not 1 year after iat {_iso(iat_s * 1000)} floored to the "
+            f"start of that day (in UTC{_offset_text(offset_ms)})")
+    return "UTC" + _offset_text(offset_ms)
+
+
+DAY_MS = 24 * 3600 * 1000
+QUARTER_HOUR_MS = 15 * 60 * 1000
+
+
+def _midnight_offsets_ms(instant_ms: int) -> list[int]:
+    """The real UTC offsets (-12h to +14h, in quarter hours) in whose local time instant_ms is midnight."""
+    base = -instant_ms % DAY_MS  # local = instant + offset is a multiple of a day
+    return [o for o in (base, base - DAY_MS)
+            if o % QUARTER_HOUR_MS == 0 and -12 * 3600 * 1000 <= o <= 14 * 3600 * 1000]
+
+
+def _within_day_before(expires_at: int, year_later: int) -> bool:
+    """iat's last millisecond is unknown (iat has second precision): allow it."""
+    return expires_at <= year_later + 999 and year_later < expires_at + DAY_MS
+
+
+def _one_year_later(ms: int, offset_ms: int) -> int:
+    """ms plus one calendar year, counted in local time at offset_ms (as luxon's plus({year: 1}))."""
+    local = datetime.fromtimestamp((ms + offset_ms) / 1000, tz=timezone.utc)
+    try:
+        later = local.replace(year=local.year + 1)
+    except ValueError:  # 29 February
+        later = local.replace(year=local.year + 1, day=28)
+    return int(later.timestamp() * 1000) - offset_ms
+
+
+def _offset_text(offset_ms: int) -> str:
+    sign = "+" if offset_ms >= 0 else "-"
+    minutes = abs(offset_ms) // 60_000
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def check_keys(keys: KeysDto, client_id: str, from_refresh: bool) -> tuple[dict, dict]:
@@ -74,13 +116,86 @@ def check_keys(keys: KeysDto, client_id: str, from_refresh: bool) -> tuple[dict,
     return access, refresh
 
 
-def estimated_entropy_bits(value: str) -> float:
-    """Shannon estimate over the value's own characters, times its length (as the conformance suite does)."""
-    if not value:
-        return 0.0
-    counts = Counter(value)
-    per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
-    return per_char * len(value)
+class Entropy(NamedTuple):
+    """How many random bits a value carries, and on what assumption: `kind` names the format recognised
+    (e.g. "uuid4"), `assumption` says in words what that format was taken to hold."""
+
+    kind: str
+    bits: float
+    assumption: str
+
+
+# Formats, narrowest first. A value is classed by its shape (length and which alphabet it fits), never by
+# how often its characters repeat, so one value always gets one verdict. A value drawn from a wide alphabet
+# lands in a narrower class only if every character happens to fall in it; at the lengths where that would
+# change the verdict the chance is below 1e-5 for every class up to base64 (worst: a 22-character base64url
+# value read as base36, (36/64)^22 ~ 3e-6). base62 is read as base64url: at 128 bits that changes no verdict.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# cuid v1 (Prisma's @default(cuid()), the Rust `cuid` crate / ericelliott/cuid): "c" + the time in ms in base36
+# (8 chars until 2059) + a 4-char counter + a 4-char host/process fingerprint + two random blocks of 4 base36
+# chars (each below 36^4). Only those last 8 characters are random: 2 * log2(36^4) ~ 41.4 bits.
+_CUID = re.compile(r"c[0-9a-z]{24}")
+CUID_RANDOM_BITS = 2 * math.log2(36**4)
+# Random bits of each UUID version (RFC 9562): v4 fixes 4 version + 2 variant bits; v7 is a 48-bit ms
+# timestamp then 74 random bits; v1/v6 are time + node, only the 14-bit clock sequence random (v2 keeps 6 of
+# it); v3/v5 are hashes of a name, with none; v8's layout is the vendor's (at most 122 bits, assumed).
+_UUID_BITS = {
+    "1": (14, "a UUIDv1 is time-based: only its 14-bit clock sequence is random"),
+    "2": (6, "a UUIDv2 is time-based: only 6 bits of its clock sequence are random"),
+    "3": (0, "a UUIDv3 is an MD5 hash of a name: no random bits"),
+    "4": (122, "a UUIDv4 has 122 random bits"),
+    "5": (0, "a UUIDv5 is a SHA-1 hash of a name: no random bits"),
+    "6": (14, "a UUIDv6 is time-based: only its 14-bit clock sequence is random"),
+    "7": (74, "a UUIDv7 is a 48-bit timestamp and 74 random bits"),
+    "8": (122, "a UUIDv8 has a vendor-defined layout: at most 122 random bits, assumed"),
+}
+_ALPHABETS = (  # (kind, pattern, alphabet size, name)
+    ("decimal", re.compile(r"[0-9]+"), 10, "decimal"),
+    ("hex", re.compile(r"[0-9a-f]+|[0-9A-F]+"), 16, "hex"),
+    ("base36", re.compile(r"[0-9a-z]+"), 36, "lowercase base36"),
+    ("base64url", re.compile(r"[0-9A-Za-z_-]+"), 64, "base64url (or base62)"),
+    ("base64", re.compile(r"[0-9A-Za-z+/]+={0,2}"), 64, "base64"),
+    ("ascii", re.compile(r"[!-~]+"), 94, "printable ASCII"),
+)
+
+
+def entropy(value: object) -> Entropy:
+    """The random bits `value` carries, by its recognised format and length (see the tables above)."""
+    if value is None or value == "":
+        return Entropy("absent", 0, "absent")
+    text = str(value)
+    if _UUID.fullmatch(text):
+        version = text[14]
+        if text.replace("-", "").strip("0") == "":
+            return Entropy("uuid-nil", 0, "the nil UUID has no random bits")
+        if version in _UUID_BITS:
+            bits, why = _UUID_BITS[version]
+            return Entropy(f"uuid{version}", bits, why)
+        return Entropy("uuid-shaped", 122, f"UUID-shaped with undefined version {version}: assumed 122 random bits")
+    if len(text) == 25 and _CUID.fullmatch(text):
+        return Entropy("cuid", CUID_RANDOM_BITS,
+                       "a cuid (v1) has 8 random base36 characters after its timestamp, counter and fingerprint")
+    for kind, pattern, size, name in _ALPHABETS:
+        if pattern.fullmatch(text):
+            chars = len(text.rstrip("=")) if kind == "base64" else len(text)
+            per_char = math.log2(size)
+            return Entropy(kind, chars * per_char, f"{chars} {name} characters at {per_char:.3g} bits each")
+    size = len(text.encode())
+    return Entropy("bytes", size * 8, f"unrecognised format: at most 8 bits for each of its {size} UTF-8 bytes")
+
+
+def estimated_entropy_bits(value: object) -> float:
+    """The random bits of `value` by its format (see `entropy`)."""
+    return entropy(value).bits
+
+
+def check_entropy(name: str, value: object, min_bits: float, rule_id: str = "advisory.entropy") -> Entropy:
+    """Require `value` to carry at least `min_bits` random bits; the failure says what was assumed."""
+    found = entropy(value)
+    shown = f"{found.bits:.0f}" if found.bits == int(found.bits) else f"about {found.bits:.1f}"
+    why = "it is absent" if found.kind == "absent" else found.assumption
+    require(found.bits >= min_bits, rule_id, f"{name} carries {shown} bits ({why}), expected >= {min_bits}")
+    return found
 
 
 def _b64url(segment: str) -> bytes:
@@ -96,14 +211,5 @@ def _floor_minute(ms: int) -> int:
 
 
 # Written again here, not imported from the sandbox: a check must not share the code it checks.
-def _start_of_day_next_year(ms: int) -> int:
-    issued = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    try:
-        later = issued.replace(year=issued.year + 1)
-    except ValueError:
-        later = issued.replace(year=issued.year + 1, day=28)
-    return int(later.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
-
-
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")

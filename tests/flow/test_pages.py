@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from e2e.checks import require
+from e2e.checks import Blocked, require
 from e2e.checks.redirects import check_landing
 from e2e.checks.responses import check_keys_response
 from pages import ConsentPage, LoginPage
@@ -31,8 +31,10 @@ def test_login_page_shows_its_form(login_page: LoginPage):
 
 @pytest.mark.smoke
 @pytest.mark.rule("login.good_credentials")
-def test_good_credentials_sign_in_and_return_to_callback(signed_in, settings):
+def test_good_credentials_sign_in_and_return_to_callback(session_evidence, settings):
     """Checks the session's one real login (the `signed_in` fixture), whose callbackUrl is the consent page."""
+    signed_in = session_evidence
+    require(signed_in.login_error is None, "login.good_credentials", str(signed_in.login_error))
     landed = urlsplit(signed_in.landed_url).path
     require(landed == ConsentPage.PATH, "login.good_credentials", f"login landed on {landed}, not on its callbackUrl")
     if signed_in.session_email is not None:  # NextAuth's /api/auth/session says who is logged in
@@ -88,9 +90,12 @@ def test_consent_names_client_and_lists_permissions(signed_in_consent: ConsentPa
 
 @pytest.mark.smoke
 @pytest.mark.rule("consent.allow_lands_with_code")
-def test_allow_lands_on_redirect_uri_with_one_code(signed_in, settings):
+def test_allow_lands_on_redirect_uri_with_one_code(session_evidence, settings):
     """Checks the session's one real flow (the `signed_in` fixture): Allow on the consent page, the code caught
     on the redirect URI and exchanged."""
+    signed_in = session_evidence
+    if signed_in.login_error is not None:
+        raise Blocked(f"the session's login failed, see login.good_credentials: {signed_in.login_error}")
     require(signed_in.allow_error is None, "consent.allow_lands_with_code", str(signed_in.allow_error))
     check_landing(signed_in.allow_landed_url or "", settings.redirect_uri, "consent.allow_lands_with_code")
     require(signed_in.exchange_response is not None, "consent.allow_lands_with_code", "no code to exchange")
