@@ -118,3 +118,36 @@ def test_cli_unreachable_target_exits_3_naming_the_url(tmp_path):
     assert result.returncode == 3
     assert f"http://127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
     assert REMOTE["CAL_CLIENT_SECRET"] not in result.stderr + result.stdout
+
+
+def test_a_target_variable_without_cal_api_url_is_a_configuration_error():
+    from e2e.settings import remote_settings
+
+    with pytest.raises(ConfigError, match="CAL_API_URL is empty or unset but CAL_CLIENT_ID is set"):
+        remote_settings({"CAL_CLIENT_ID": "abc"})
+
+
+def test_require_target_refuses_the_sandbox_fallback():
+    from e2e.settings import remote_settings
+
+    assert remote_settings({}) is None
+    with pytest.raises(ConfigError, match="--require-target forbids falling back"):
+        remote_settings({}, require_target=True)
+
+
+@pytest.mark.parametrize("url", ["https://api.cal.com/v2", "http://localhost:5555/api/v2/"])
+def test_an_api_url_ending_in_v2_is_refused(url):
+    from e2e.settings import remote_settings
+
+    with pytest.raises(ConfigError, match="ends in /v2"):
+        remote_settings({"CAL_API_URL": url})
+
+
+def test_http_login_keeps_localhost_cookies_under_localhost():
+    from e2e.flow import cookies_for
+    from e2e.http_login import _cookie_domain
+
+    assert _cookie_domain("localhost.local", "localhost") == "localhost"
+    assert _cookie_domain(".cal.com", "app.cal.com") == ".cal.com"
+    state = {"cookies": [{"name": "next-auth.session-token", "value": "v", "domain": "localhost", "path": "/"}]}
+    assert cookies_for(state, "http://localhost:5555") == {"next-auth.session-token": "v"}
