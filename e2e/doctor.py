@@ -21,7 +21,10 @@ from pages import ConsentPage, Selectors
 
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi
-from .flow import LoginFailed, sign_in
+from .flow import LoginFailed, cookies_for, sign_in
+from .ledger import CodeLedger, journal_path
+from .preflight import Misconfigured
+from .preflight import check_authorize as check_authorize_flow
 from .http_login import HttpLoginUnavailable, http_login
 from .models import RefreshTokenInput
 from .phases import PhaseTimer
@@ -124,6 +127,31 @@ def check_login(browser: Browser, settings: Settings) -> tuple[Finding, dict | N
     return Finding(True, "login", f"{settings.user_email} can log in"), state
 
 
+def check_authorize(settings: Settings, state: dict) -> Finding:
+    """The session reaches the API, CAL_REDIRECT_URI is registered, no code is pending (journaled ones are settled
+    first), the client holds PROFILE_READ. The code this obtains is exchanged."""
+    journal = None if settings.is_sandbox else journal_path(settings.state_dir, settings.api_url, settings.client_id,
+                                                              settings.user_email)
+    with httpx.Client(base_url=settings.api_url, timeout=TIMEOUT_S) as http:
+        api = OAuthApi(http)
+        ledger = CodeLedger(api, journal)
+        left = ledger.recover(settings.client_secret.reveal()) if journal else {}
+        if left:
+            return Finding(False, "authorize", f"{len(left)} code(s) an earlier run left could not be exchanged: "
+                           f"{next(iter(left.values()))}", f"fix that, then run again; the journal is {journal}")
+        try:
+            check_authorize_flow(api, settings, cookies_for(state, settings.api_url), ledger)
+        except Misconfigured as problem:
+            return Finding(False, "authorize", str(problem))
+        finally:
+            stuck = ledger.settle()
+        if stuck:
+            return Finding(False, "authorize", f"the code doctor obtained could not be exchanged: "
+                           f"{next(iter(ledger.stuck().values()))}", f"it stays journaled in {journal}")
+    return Finding(True, "authorize", "the session reaches the API, the redirect URI is registered, no code is "
+                   "pending, the client may read the profile")
+
+
 def check_consent(browser: Browser, settings: Settings, state: dict) -> Finding:
     context = browser.new_context(storage_state=state)
     try:
@@ -172,6 +200,8 @@ def run(env_file: Path | None, out: Callable[[str], None] = print, require_targe
                 findings.append(login)
                 out(login.line())
                 if state is not None and client_ok:  # a missing client would fail this too, saying less
+                    findings.append(check_authorize(settings, state))
+                    out(findings[-1].line())
                     findings.append(check_consent(browser, settings, state))
                     out(findings[-1].line())
                 browser.close()

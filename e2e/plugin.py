@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserType, Page
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
 
-from . import report
+from . import preflight, report
 from .checks import Blocked
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi, no_delay_transport
@@ -493,9 +493,39 @@ def _run_needs_browser(session: pytest.Session) -> bool:
     return any("browser" in getattr(item, "fixturenames", ()) for item in session.items)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _preflight_api(request: pytest.FixtureRequest) -> None:
+    """Before any check that talks to the API: the API, the client and its secret are what the settings say."""
+    if not any("api" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        return
+    api, settings = request.getfixturevalue("api"), request.getfixturevalue("settings")
+    try:
+        preflight.check_api_and_client(api, settings)
+    except preflight.Misconfigured as problem:
+        stop_run(f"configuration error: {problem}", 2)
+    except httpx.HTTPError as error:
+        stop_run(f"target unreachable: {type(error).__name__} on {settings.api_url}", 3)
+
+
+@pytest.fixture(scope="session")
+def authorize_preflight(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], code_journal: Path | None,
+                        settlement: Settlement, redactor: Redactor) -> None:
+    """Once, before the first code a check asks for: the session reaches the API, CAL_REDIRECT_URI is registered,
+    the user holds no code from elsewhere, the client holds PROFILE_READ."""
+    ledger = CodeLedger(api, code_journal, settlement)
+    try:
+        preflight.check_authorize(api, settings, session_cookies, ledger)
+    except preflight.Misconfigured as problem:
+        stop_run(f"configuration error: {problem}", 2)
+    finally:
+        for code in ledger.unspent():
+            redactor.add(code)
+        ledger.settle()
+
+
 @pytest.fixture
 def authorizer(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], ledger: CodeLedger,
-               redactor: Redactor) -> Authorizer:
+               redactor: Redactor, authorize_preflight: None) -> Authorizer:
     return Authorizer(api, settings, session_cookies, ledger, redactor)
 
 
