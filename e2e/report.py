@@ -163,7 +163,7 @@ class ReportHooks:
 
     # --- controller side -----------------------------------------------------------------------
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
-        keys = {k for k, _ in report.user_properties}
+        keys = {k for k, _ in getattr(report, "user_properties", ())}  # a CollectReport has none
         warned = report.when == "call" and WARNED in keys
         known = KNOWN in keys
         if self.checks_report and config.get_verbosity() <= 0 and (report.when == "call" or report.skipped or known):
