@@ -19,8 +19,10 @@ def verdict(value) -> bool:
     return entropy(value).bits >= MIN_BITS
 
 
+# fixed ids: pytest-xdist workers must collect the same tests, so random values may not name them
 @pytest.mark.parametrize("value", [str(uuid.uuid4()), "aaaaaaaa-aaaa-4aaa-aaaa-aaaaaaaaaaaa", CUID,
-                                   secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_hex(4)])
+                                   secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_hex(4)],
+                         ids=["uuid4", "uuid4-repeating", "cuid", "base64url", "hex64", "hex8"])
 def test_the_same_value_always_gets_the_same_verdict(value):
     assert len({entropy(value) for _ in range(50)}) == 1
 
