@@ -66,7 +66,7 @@ async def login_submit(request: Request) -> Response:
     if isinstance(email, str) and isinstance(password, str):
         user = _store(request).authenticate(email, password)
     if user is None:
-        message = "Something went wrong." if active(request, "login-silent-failure") else "Email or password is incorrect."
+        message = None if active(request, "login-silent-failure") else "Email or password is incorrect."
         return _login(request, callback_url, message, 401, email)
     target = "/" if active(request, "login-ignores-callback") else login_target(request, callback_url)
     response = RedirectResponse(target, status_code=303)

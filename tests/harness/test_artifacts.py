@@ -60,4 +60,4 @@ def test_passing_run_keeps_only_the_reports(tmp_path):
         result = run_harness(tmp_path, sandbox.info, "--smoke")
     assert result.returncode == 0, result.stdout[-3000:]
     kept = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())
-    assert kept == ["junit.xml", "report.html", "summary.json"]
+    assert kept == ["junit.xml", "report.html", "summary.json", "summary.md"]

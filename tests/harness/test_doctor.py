@@ -33,7 +33,7 @@ def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.Complete
 def test_all_well(tmp_path, target):
     result = doctor(tmp_path, target)
     assert result.returncode == 0, result.stdout
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 8
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 9
     assert "ok    http login: " in result.stdout and "need no browser" in result.stdout
 
 
