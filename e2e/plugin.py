@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page
 
-from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors
+from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors, codes_in
 
 from . import preflight, report
 from .checks import Blocked
@@ -154,11 +153,11 @@ def _runs_flow_suite(config: pytest.Config) -> bool:
 
 
 def _fault_args(config: pytest.Config) -> list[str]:
-    return [*PERSONA_ARGS(config), *(arg for name in config.getoption("sandbox_fault") for arg in ("--fault", name))]
+    return [*persona_args(config), *(arg for name in config.getoption("sandbox_fault") for arg in ("--fault", name))]
 
 
-def PERSONA_ARGS(config: pytest.Config) -> list[str]:  # noqa: N802 - wired once the sandbox takes --persona
-    return []
+def persona_args(config: pytest.Config) -> list[str]:  # noqa: N802
+    return ["--persona", config.getoption("sandbox_persona")]
 
 
 # --- configuration and the target -----------------------------------------------------------
@@ -356,7 +355,7 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
         shared_context.close_page(page, failed, evidence, redactor)
     if flow is None:  # reported once, by login.good_credentials; what needs the session is blocked
         return SignIn({}, "", False, login_error=failure, evidence_dir=str(evidence))
-    code = parse_qs(urlsplit(flow.code_url or "").query).get("code", [None])[0]
+    code = next(iter(codes_in(flow.code_url or "")), None)
     if code:
         flow = replace(flow, exchange_response=authorizer.exchange_raw(code))
     ledger.settle()

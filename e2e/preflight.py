@@ -4,9 +4,9 @@ what it obtains (a code is exchanged through the ledger)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import httpx
+
+from pages import codes_in
 
 from .client import OAuthApi
 from .ledger import CodeLedger, describe
@@ -55,7 +55,7 @@ def check_authorize(api: OAuthApi, settings: Settings, cookies: dict[str, str], 
                             f"({text}) that this harness did not journal: Cal.com refuses a new authorize until it "
                             "is exchanged. Exchange it if you have it, else delete the user's "
                             "PlatformAuthorizationToken row for this client, or use another test user")
-    codes = parse_qs(urlsplit(response.headers.get("location", "")).query).get("code", []) or _json_code(response)
+    codes = codes_in(response.headers.get("location", "")) or _json_code(response)
     if len(codes) != 1:
         return  # not a configuration matter: the authorize checks will say what is wrong
     ledger.track(codes[0], settings.client_id, settings.client_secret.reveal())

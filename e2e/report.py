@@ -22,7 +22,7 @@ from .checks import Blocked, CheckFailed, Level
 from .checks.rules import RULES
 from .html_report import write_html_report
 from .http_log import ExchangeRecorder
-from .known_issues import KnownDefect, KnownIssuesError, known_defects, match
+from .known_issues import KnownDefect, known_defects, match
 from .phases import PHASE_PREFIX, PhaseTimer
 from .secrets_mask import Redactor
 

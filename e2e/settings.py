@@ -195,7 +195,7 @@ def settings_from_sandbox(info: SandboxInfo) -> Settings:
     """Settings for the embedded sandbox (of the environment, only E2E_BROWSER_WS_ENDPOINT still applies)."""
     return Settings(
         api_url=info.api_url,
-        web_url=info.api_url,
+        web_url=info.web_url or info.api_url,
         client_id=info.client_id,
         client_secret=Secret(info.client_secret),
         redirect_uri=info.redirect_uri,

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import json
+import re
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urljoin, urlsplit
 
 from playwright.sync_api import BrowserContext, Page, Route
 
@@ -14,6 +15,13 @@ CAUGHT_PAGE = (
 )
 AUTHORIZE_PATH = "/v2/oauth/*/authorize"
 log = logging.getLogger("e2e.pages")
+
+
+def codes_in(url: str) -> list[str]:
+    """Every `code` parameter in url, also one appended with a second '?' (Cal.com appends `?code=` even to a
+    redirect URI that has a query): for bookkeeping, so that no code the user holds goes unexchanged. Whether the
+    URL is well formed is for the checks to say."""
+    return [unquote_plus(code) for code in re.findall(r"[?&]code=([^&#?]*)", url) if code]
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,9 @@ class RedirectCatcher:
     def _fulfil(self, route: Route) -> None:
         caught = CaughtRedirect(route.request.url)
         self.caught.append(caught)
-        log.info("redirect caught on %s (%d code(s))", self.origin, len(caught.params.get("code", [])))
-        for code in caught.params.get("code", []):
+        codes = codes_in(caught.url)
+        log.info("redirect caught on %s (%d code(s))", self.origin, len(codes))
+        for code in codes:
             if self.on_code is not None:
                 self.on_code(code)
         route.fulfill(status=200, content_type="text/html", body=CAUGHT_PAGE)

@@ -1,4 +1,5 @@
-"""Reading request bodies and headers defensively: every bad input becomes an ApiError (4xx)."""
+"""Reading request bodies and headers defensively: every bad input becomes an ApiError (4xx), or, under the
+calcom persona's quirks, what Cal.com's Express layer answers instead."""
 
 from __future__ import annotations
 
@@ -8,27 +9,36 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from .errors import ApiError
+from .deviations import active
+from .errors import ApiError, ExpressError, validation_error
 
 MAX_BODY_BYTES = 100 * 1024  # Express's body-parser default, which Cal.com's API inherits
 
 
-async def read_body(request: Request) -> dict[str, Any]:
-    """The body as a dict: a JSON object or a url-encoded form; an empty body is {}."""
+async def _raw_body(request: Request, too_large: Exception) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, f"Request body is larger than the limit of {MAX_BODY_BYTES} bytes.")
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise ApiError(413, f"Request body is larger than the limit of {MAX_BODY_BYTES} bytes.")
+            raise too_large
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """The body as a dict: a JSON object or a url-encoded form; an empty body is {}."""
+    raw = await _raw_body(request, ApiError(413, f"Request body is larger than the limit of {MAX_BODY_BYTES} bytes."))
     if not raw.strip():
         return {}
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = _media_type(request)
     if media_type == "application/json" or media_type.endswith("+json"):
         try:
             data = json.loads(raw)
@@ -45,22 +55,57 @@ async def read_body(request: Request) -> dict[str, Any]:
     raise ApiError(400, f"Unsupported content type '{media_type or 'none'}': send application/json.")
 
 
+async def read_api_body(request: Request) -> dict[str, Any]:
+    """An OAuth API body: read_body, or, with the json-only-body quirk, Cal.com's JSON body-parser."""
+    if not active(request, "json-only-body"):
+        return await read_body(request)
+    if _media_type(request) != "application/json":
+        return {}  # body-parser leaves other bodies unread: req.body is {} and validation refuses it
+    html_errors = active(request, "body-parser-errors-html")
+    too_large = (ExpressError(413, "PayloadTooLargeError: request entity too large") if html_errors
+                 else ApiError(413, "request entity too large"))
+    raw = await _raw_body(request, too_large)
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        return {}
+    try:
+        data = _strict_json(text)
+    except SyntaxError as error:
+        if html_errors:
+            raise ExpressError(400, f"SyntaxError: {error.msg}") from None
+        raise ApiError(400, error.msg) from None
+    return data if isinstance(data, dict) else {}  # an array fails validation like an empty body
+
+
+def _strict_json(text: str) -> object:
+    """body-parser's strict JSON.parse, with Node's messages: only an object or an array at the top."""
+    stripped = text.lstrip(" \t\n\r")
+    if stripped[0] not in "{[":
+        raise SyntaxError(f"Unexpected token {stripped[0]} in JSON at position {len(text) - len(stripped)}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.pos >= len(text):
+            raise SyntaxError("Unexpected end of JSON input") from None
+        raise SyntaxError(f"Unexpected token {text[error.pos]} in JSON at position {error.pos}") from None
+
+
 def required_string(body: dict[str, Any], field: str) -> str:
     value = body.get(field)
     if not isinstance(value, str):
-        raise ApiError(400, f"{field} must be a string")
+        raise validation_error(field, body)
     return value
 
 
 def optional_string(body: dict[str, Any], field: str) -> str | None:
     value = body.get(field)
     if value is not None and not isinstance(value, str):
-        raise ApiError(400, f"{field} must be a string")
+        raise validation_error(field, body)
     return value
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    return header[len("Bearer ") :].strip() or None
+def authorization_value(request: Request) -> str | None:
+    """Cal.com's reading of the Authorization header: `authorization.replace("Bearer ", "").trim()`, so "Bearer"
+    alone or "Basic abc" come back whole and a bare value works; None when the header is missing."""
+    header = request.headers.get("authorization")
+    return None if header is None else header.replace("Bearer ", "", 1).strip()

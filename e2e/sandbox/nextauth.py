@@ -1,9 +1,8 @@
 """The login endpoints Cal.com's login form calls: NextAuth's credentials provider.
 
 Cal.com's login page posts to NextAuth (`GET /api/auth/csrf`, then `POST /api/auth/callback/credentials` with
-the CSRF token, email and password; `GET /api/auth/session` tells who is logged in). The sandbox's own login
-page is a plain form (CONTRACT §2 needs no more), but these let a client log in over HTTP as it would against
-Cal.com, so API-level checks need no browser.
+the CSRF token, email and password; `GET /api/auth/session` tells who is logged in). The sandbox's login page
+does the same from its script; a client can do it over HTTP too, so API-level checks need no browser.
 """
 
 from __future__ import annotations
@@ -30,10 +29,24 @@ def _csrf_hash(request: Request, token: str) -> str:
     return hashlib.sha256(f"{token}{request.app.state.admin_key}".encode()).hexdigest()
 
 
-async def csrf(request: Request) -> Response:
+def csrf_token(request: Request) -> tuple[str, str | None]:
+    """The CSRF token, and the cookie to set when the request's is missing or forged (NextAuth keeps a valid one)."""
+    token, _, digest = request.cookies.get(CSRF_COOKIE, "").partition("|")
+    if token and hmac.compare_digest(digest, _csrf_hash(request, token)):
+        return token, None
     token = secrets.token_hex(32)
+    return token, f"{token}|{_csrf_hash(request, token)}"
+
+
+def set_csrf_cookie(response: Response, value: str) -> None:
+    response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", path="/")
+
+
+async def csrf(request: Request) -> Response:
+    token, cookie = csrf_token(request)
     response = JSONResponse({"csrfToken": token})
-    response.set_cookie(CSRF_COOKIE, f"{token}|{_csrf_hash(request, token)}", httponly=True, samesite="lax", path="/")
+    if cookie:
+        set_csrf_cookie(response, cookie)
     return response
 
 

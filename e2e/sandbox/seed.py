@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .config import SandboxConfig
 from .info import SandboxInfo
+from .personas import PERSONAS
 from .store import Store
 from .support import DEFAULT_PERMISSIONS
 from .tokens import new_secret_token
@@ -12,7 +14,8 @@ QUERY_REDIRECT_URI = "https://app.acme.test/oauth/callback?tenant=acme"
 WILDCARD_REDIRECT_URI = "https://*.preview.acme.test/oauth/callback"
 
 
-def seed(store: Store, api_url: str, admin_key: str) -> SandboxInfo:
+def seed(store: Store, config: SandboxConfig, admin_key: str) -> SandboxInfo:
+    """A fresh user and a client holding DEFAULT_PERMISSIONS (PROFILE_READ included: GET /v2/me needs it)."""
     suffix = new_secret_token(6).lower().replace("_", "x").replace("-", "y")
     email = f"e2e-{suffix}@example.test"
     password = new_secret_token(18)
@@ -21,7 +24,8 @@ def seed(store: Store, api_url: str, admin_key: str) -> SandboxInfo:
         "Acme Scheduling", [REDIRECT_URI, QUERY_REDIRECT_URI, WILDCARD_REDIRECT_URI], DEFAULT_PERMISSIONS
     )
     return SandboxInfo(
-        api_url=api_url,
+        api_url=config.api_url,
+        web_url=config.web_url,
         client_id=client.id,
         client_secret=secret,
         redirect_uri=REDIRECT_URI,
@@ -29,6 +33,8 @@ def seed(store: Store, api_url: str, admin_key: str) -> SandboxInfo:
         user_password=password,
         user_id=user.id,
         admin_key=admin_key,
+        persona=config.persona,
+        imitates=PERSONAS[config.persona].imitates,
         client_name=client.name,
         extra_redirect_uris=(QUERY_REDIRECT_URI, WILDCARD_REDIRECT_URI),
     )

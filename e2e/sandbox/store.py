@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import itertools
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +32,14 @@ CREATE TABLE IF NOT EXISTS codes (
 CREATE TABLE IF NOT EXISTS reusable_codes (
     code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS access_tokens (
-    jti TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
+    token_key TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     family TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
-    jti TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
+    token_key TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     family TEXT NOT NULL, expires_ms INTEGER NOT NULL, rotated INTEGER NOT NULL DEFAULT 0);
 """
+# 2: tokens kept under the hash of the token (token_key), no longer under their jti
+SCHEMA_VERSION = "2"
 
 SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000
 
@@ -71,14 +76,36 @@ class RefreshToken(TokenGrant):
     rotated: bool
 
 
+class TokenCollision(Exception):
+    """A token byte-identical to a stored one: Cal.com's unique `secret` column refuses the insert."""
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         # One connection, used from the server's event loop thread only; autocommit mode,
-        # so every statement below is its own transaction.
+        # so every statement below is its own transaction (transaction() groups several).
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if self.get_meta("schema_version") != SCHEMA_VERSION:  # tokens of an older sandbox are not kept
+            self.db.executescript("DROP TABLE IF EXISTS access_tokens; DROP TABLE IF EXISTS refresh_tokens;")
         self.db.executescript(SCHEMA)
+        self.set_meta("schema_version", SCHEMA_VERSION)
+        self._savepoints = itertools.count()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside or none (nestable). Never await inside: the connection is shared."""
+        name = f"sp{next(self._savepoints)}"
+        self.db.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.db.execute(f"ROLLBACK TO {name}")
+            self.db.execute(f"RELEASE {name}")
+            raise
+        self.db.execute(f"RELEASE {name}")
 
     # --- server clock (shiftable by the test-support API) ---------------------------------
     def clock_offset_ms(self) -> int:
@@ -178,9 +205,15 @@ class Store:
         ).fetchone()
         return row["user_id"] if row else None
 
-    def peek_code(self, code: str, client_id: str) -> int | None:
-        row = self.db.execute("SELECT user_id FROM codes WHERE code = ? AND client_id = ?", (code, client_id)).fetchone()
-        return row["user_id"] if row else None
+    def peek_code(self, code: str, client_id: str | None, reusable_too: bool = False) -> int | None:
+        """The code's user if the code is pending (for client_id; any client when None), without spending it."""
+        tables = ("codes", "reusable_codes") if reusable_too else ("codes",)
+        for table in tables:
+            row = self.db.execute(f"SELECT user_id FROM {table} WHERE code = ? AND (? IS NULL OR client_id = ?)",
+                                  (code, client_id, client_id)).fetchone()
+            if row:
+                return row["user_id"]
+        return None
 
     def take_code_keeping_it_usable(self, code: str, client_id: str) -> int | None:
         """For the code-reusable fault: frees the user's pending slot, yet the code keeps working."""
@@ -197,35 +230,48 @@ class Store:
         self.db.execute("UPDATE codes SET code = code || ':retired:' || ? WHERE code = ?", (new_secret_token(8), code))
 
     # --- access and refresh tokens ---------------------------------------------------------
-    def record_tokens(self, access_jti: str, refresh_jti: str, grant: TokenGrant, access_expires_ms: int) -> None:
-        self.db.execute(
-            "INSERT INTO access_tokens (jti, client_id, user_id, family, expires_ms) VALUES (?, ?, ?, ?, ?)",
-            (access_jti, grant.client_id, grant.user_id, grant.family, access_expires_ms),
-        )
-        self.db.execute(
-            "INSERT INTO refresh_tokens (jti, client_id, user_id, family, expires_ms) VALUES (?, ?, ?, ?, ?)",
-            (refresh_jti, grant.client_id, grant.user_id, grant.family, grant.expires_ms),
-        )
+    def record_tokens(self, access_key: str, refresh_key: str, grant: TokenGrant, access_expires_ms: int) -> None:
+        """Stores a pair, both or neither; TokenCollision when either token is already stored."""
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT INTO access_tokens (token_key, client_id, user_id, family, expires_ms) VALUES (?, ?, ?, ?, ?)",
+                    (access_key, grant.client_id, grant.user_id, grant.family, access_expires_ms),
+                )
+                self.db.execute(
+                    "INSERT INTO refresh_tokens (token_key, client_id, user_id, family, expires_ms) VALUES (?, ?, ?, ?, ?)",
+                    (refresh_key, grant.client_id, grant.user_id, grant.family, grant.expires_ms),
+                )
+        except sqlite3.IntegrityError:
+            raise TokenCollision() from None
 
-    def refresh_token(self, jti: str) -> RefreshToken | None:
-        row = self.db.execute("SELECT * FROM refresh_tokens WHERE jti = ?", (jti,)).fetchone()
+    def refresh_token(self, key: str) -> RefreshToken | None:
+        row = self.db.execute("SELECT * FROM refresh_tokens WHERE token_key = ?", (key,)).fetchone()
         if row is None:
             return None
         return RefreshToken(row["client_id"], row["user_id"], row["family"], row["expires_ms"], bool(row["rotated"]))
 
-    def mark_rotated(self, jti: str) -> bool:
+    def mark_rotated(self, key: str) -> bool:
         """Marks the refresh token used; True for the one caller that did it (one statement, so races have one winner)."""
-        return self.db.execute("UPDATE refresh_tokens SET rotated = 1 WHERE jti = ? AND rotated = 0", (jti,)).rowcount == 1
+        return self.db.execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_key = ? AND rotated = 0",
+                               (key,)).rowcount == 1
+
+    def delete_refresh_token(self, key: str) -> bool:
+        """Cal.com's rotation: the used refresh token is deleted; True for the one caller that did it."""
+        return self.db.execute("DELETE FROM refresh_tokens WHERE token_key = ?", (key,)).rowcount == 1
+
+    def delete_expired_access_tokens(self, client_id: str) -> None:
+        self.db.execute("DELETE FROM access_tokens WHERE client_id = ? AND expires_ms <= ?", (client_id, self.now_ms()))
 
     def revoke_family(self, family: str) -> None:
         """Replaying a rotated-out refresh token revokes the whole family (RFC 9700 §4.14.2)."""
         self.db.execute("DELETE FROM refresh_tokens WHERE family = ? AND rotated = 0", (family,))
         self.db.execute("DELETE FROM access_tokens WHERE family = ?", (family,))
 
-    def access_grant(self, jti: str, check_expiry: bool = True) -> TokenGrant | None:
+    def access_grant(self, key: str) -> TokenGrant | None:
+        """The stored access token, expired or not (the caller compares expires_ms with now_ms())."""
         row = self.db.execute(
-            "SELECT client_id, user_id, family, expires_ms FROM access_tokens WHERE jti = ? AND (? OR expires_ms > ?)",
-            (jti, not check_expiry, self.now_ms()),
+            "SELECT client_id, user_id, family, expires_ms FROM access_tokens WHERE token_key = ?", (key,)
         ).fetchone()
         return TokenGrant(row["client_id"], row["user_id"], row["family"], row["expires_ms"]) if row else None
 

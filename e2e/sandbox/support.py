@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .errors import ApiError
+from .deviations import fault_problem
 from .faults import FAULTS
 from .http_input import read_body
 from .store import Store
@@ -59,17 +60,24 @@ async def shift_clock(request: Request) -> Response:
 
 
 async def set_faults(request: Request) -> Response:
-    """{"enable": [...], "disable": [...]} -> the faults now on."""
+    """{"enable": [...], "disable": [...]} -> the faults now on. A fault that does not apply to the persona
+    is refused, as --fault refuses it; the persona's quirks cannot be turned off."""
     _admin_store(request)
     body = await read_body(request)
-    faults: set[str] = request.app.state.faults
-    for key, change in (("enable", faults.add), ("disable", faults.discard)):
-        names = body.get(key, [])
-        if not isinstance(names, list) or any(name not in FAULTS for name in names):
+    deviations: set[str] = request.app.state.deviations
+    persona = request.app.state.config.persona
+    changes = [(body.get(key, []), key, change) for key, change in (("enable", deviations.add),
+                                                                    ("disable", deviations.discard))]
+    for names, key, _ in changes:
+        if not isinstance(names, list) or any(not isinstance(name, str) or name not in FAULTS for name in names):
             raise ApiError(400, f"{key} must be a list of fault names (python -m e2e.sandbox --list-faults)")
+    problems = [problem for name in changes[0][0] if (problem := fault_problem(persona, name))]
+    if problems:
+        raise ApiError(400, "; ".join(problems))
+    for names, _, change in changes:
         for name in names:
             change(name)
-    return JSONResponse({"faults": sorted(faults)})
+    return JSONResponse({"faults": sorted(deviations & set(FAULTS))})
 
 
 routes = [

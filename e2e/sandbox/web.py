@@ -1,21 +1,22 @@
-"""The web pages of CONTRACT §2: login and the platform consent page."""
+"""The web pages of CONTRACT §2: login (NextAuth's JavaScript sign-in, as Cal.com's) and the platform consent
+page (working on the reference persona, Cal.com's static mock-up with the consent-mock-up quirk)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import urlencode
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from .api import redirect_allowed
-from .errors import ApiError
-from .faults import active
-from .http_input import read_body
+from .deviations import active
+from .nextauth import csrf_token, set_csrf_cookie
 from .redirects import with_query_params
-from .sessions import SESSION_COOKIE, login_target, session_user
+from .sessions import session_user
 from .store import Store
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -35,6 +36,10 @@ PERMISSION_LABELS = {
     "SCHEDULE_WRITE": "Edit your availability",
     "PROFILE_READ": "Read your profile",
 }
+INCORRECT = "Email or password is incorrect."  # en: incorrect_email_password
+SOMETHING_WRONG = "Something went wrong."
+NOT_FOUND_PAGE = ("<!DOCTYPE html><html><head><title>404: This page could not be found.</title></head>"
+                  "<body><h1>404</h1><h2>This page could not be found.</h2></body></html>")
 
 
 def _store(request: Request) -> Store:
@@ -45,36 +50,41 @@ async def home(request: Request) -> Response:
     return templates.TemplateResponse(request, "home.html", {"user": session_user(request)})
 
 
-def _login(request: Request, callback_url: str, error: str | None, status_code: int = 200, email: object = None) -> Response:
-    heading = "Sign in" if active(request, "login-heading-changed") else "Welcome back"
-    context = {"callback_url": callback_url, "error": error, "email": email, "heading": heading}
-    return templates.TemplateResponse(request, "login.html", context, status_code=status_code)
-
-
 async def login_page(request: Request) -> Response:
-    return _login(request, request.query_params.get("callbackUrl", "/"), None)
-
-
-async def login_submit(request: Request) -> Response:
-    try:
-        form = await read_body(request)
-    except ApiError as error:
-        return _login(request, "/", error.message, error.status)
-    email, password = form.get("email"), form.get("password")
-    callback_url = form.get("callbackUrl") if isinstance(form.get("callbackUrl"), str) else "/"
-    user = None
-    if isinstance(email, str) and isinstance(password, str):
-        user = _store(request).authenticate(email, password)
-    if user is None:
-        message = None if active(request, "login-silent-failure") else "Email or password is incorrect."
-        return _login(request, callback_url, message, 401, email)
-    target = "/" if active(request, "login-ignores-callback") else login_target(request, callback_url)
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, _store(request).create_session(user.id), httponly=True, samesite="lax", path="/")
+    """Cal.com's login page. Its form has no method nor action: until the page's script takes it over
+    (after --hydration-delay-ms, as React hydrates), a submit is a native GET of this page with the fields in
+    the query, which is rendered again, the query ignored."""
+    config = request.app.state.config
+    callback_url = "/" if active(request, "login-ignores-callback") else request.query_params.get("callbackUrl", "/")
+    token, cookie = csrf_token(request)
+    heading_changed = active(request, "login-heading-changed")
+    context = {
+        "design": config.login_design,
+        "heading": "Sign in" if heading_changed else "Welcome back",
+        "subtitle": "Sign in to your account" if heading_changed else "Welcome back! Sign in to your account",
+        "submit_text": "Continue" if config.login_design == "current" else "Sign in",
+        "csrf_token": token,
+        "settings": {
+            "callbackUrl": callback_url,
+            "hydrationDelayMs": config.hydration_delay_ms,
+            "incorrect": None if active(request, "login-silent-failure") else INCORRECT,
+            "somethingWrong": SOMETHING_WRONG,
+        },
+    }
+    response = templates.TemplateResponse(request, "login.html", context)
+    if cookie:
+        set_csrf_cookie(response, cookie)
     return response
 
 
+async def page_post(request: Request) -> Response:
+    """Cal.com's middleware answers a POST to a page route (anything outside /api/) with 405."""
+    return Response(status_code=405, headers={"Allow": "GET"})
+
+
 async def consent_page(request: Request) -> Response:
+    if active(request, "consent-mock-up"):
+        return templates.TemplateResponse(request, "consent_mockup.html", {})
     query = request.query_params
     user = session_user(request)
     if user is None:
@@ -86,11 +96,11 @@ async def consent_page(request: Request) -> Response:
     if client is None:
         error = f"OAuth client with ID '{client_id}' not found"
         if active(request, "consent-unknown-client-redirects") and redirect_uri:
-            return RedirectResponse(with_query_params(redirect_uri, {"error": "invalid_client"}), status_code=302)
+            return RedirectResponse(_with_error(redirect_uri, "invalid_client"), status_code=302)
     elif not redirect_allowed(request, redirect_uri, client):
         error = "Invalid 'redirect_uri' value."
         if active(request, "consent-bad-redirect-redirects") and redirect_uri:
-            return RedirectResponse(with_query_params(redirect_uri, {"error": "invalid_request"}), status_code=302)
+            return RedirectResponse(_with_error(redirect_uri, "invalid_request"), status_code=302)
     else:
         error = None
     if error:
@@ -103,13 +113,27 @@ async def consent_page(request: Request) -> Response:
         "state": query.get("state"),
         "client_name": "An application" if active(request, "consent-anonymous-client") else client.name,
         "go_back_submits": active(request, "go-back-issues-code"),
+        # Allow posts the form to the API's origin: a top-level POST carries the session cookie there
+        # (cookies ignore ports), and the reference API reads a form body as well as JSON.
+        "api_url": "" if request.app.state.config.layout == "single" else request.app.state.config.api_url,
     }
     return templates.TemplateResponse(request, "consent.html", context)
 
 
+def _with_error(redirect_uri: str, error: str) -> str:
+    return with_query_params(redirect_uri, {"error": error})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The web app's answer to a route it does not have: Next.js's 404 page."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
+    return Response(status_code=exc.status_code, headers=exc.headers)
+
+
+PAGES = [("/", home), ("/auth/login", login_page), ("/auth/platform/authorize", consent_page)]
 routes = [
-    Route("/", home, methods=["GET"]),
-    Route("/auth/login", login_page, methods=["GET"]),
-    Route("/auth/login", login_submit, methods=["POST"]),
-    Route("/auth/platform/authorize", consent_page, methods=["GET"]),
+    *(Route(path, page, methods=["GET"]) for path, page in PAGES),
+    *(Route(path, page_post, methods=["POST", "PUT", "PATCH", "DELETE"]) for path, _ in PAGES),
 ]

@@ -20,7 +20,7 @@ AWKWARD_STATE = "\"><foo>bar_baz(2)far</foo> & é=1?#"
 
 @pytest.mark.rule("advisory.no_store")
 def test_token_responses_are_not_cacheable(authorizer, refresh):
-    exchanged = authorizer.exchange_raw(authorizer.code())
+    exchanged = authorizer.exchange_for_keys(authorizer.code())
     keys = check_keys_response(exchanged, "exchange.returns_keys")
     refreshed = refresh(keys.data.refresh_token)
     for name, response in (("exchange", exchanged), ("refresh", refreshed)):
@@ -31,7 +31,7 @@ def test_token_responses_are_not_cacheable(authorizer, refresh):
 @pytest.mark.rule("advisory.entropy")
 def test_codes_and_tokens_carry_128_bits(authorizer):
     code = authorizer.code()
-    keys = check_keys_response(authorizer.exchange_raw(code), "exchange.returns_keys").data
+    keys = check_keys_response(authorizer.exchange_for_keys(code), "exchange.returns_keys").data
     samples = {"code": code, "access jti": jwt_parts(keys.access_token)[1].get("jti"),
                "refresh jti": jwt_parts(keys.refresh_token)[1].get("jti")}
     for name, value in samples.items():  # bits by the value's format (UUIDv4 122, cuid ~41, ...); absent is 0

@@ -65,7 +65,7 @@ def test_exchange_returns_keys(authorizer):
 @pytest.mark.rule("exchange.code_single_use")
 def test_exchanged_code_is_refused_the_second_time(authorizer):
     code = authorizer.code()
-    check_keys_response(authorizer.exchange_raw(code), "exchange.returns_keys")
+    check_keys_response(authorizer.exchange_for_keys(code), "exchange.returns_keys")
     check_error(authorizer.exchange_raw(code), "exchange.code_single_use", 400, INVALID_CLIENT)
 
 
@@ -99,7 +99,7 @@ def test_code_of_one_client_is_refused_to_another(authorizer, second_client):
 
 @pytest.mark.rule("exchange.reauthorize_after_exchange")
 def test_user_may_authorize_again_after_exchange(authorizer):
-    check_keys_response(authorizer.exchange_raw(authorizer.code()), "exchange.returns_keys")
+    check_keys_response(authorizer.exchange_for_keys(authorizer.code()), "exchange.returns_keys")
     response = authorizer.authorize_raw()
     require(300 <= response.status_code < 400, "exchange.reauthorize_after_exchange",
             f"authorize after the code was exchanged answered HTTP {response.status_code}, expected a redirect")

@@ -52,6 +52,12 @@ SAMPLES = {
     ("tokens-without-jti", "tokens.all_distinct"): (
         "tests/flow/test_tokens.py::test_every_issued_token_is_distinct[chromium]",
         "two tokens share a jti", "2 of 6 issued tokens repeat an earlier one"),
+    ("tokens-without-jti", "exchange.concurrent_single_use"): (
+        "tests/flow/test_exchange.py::test_concurrent_exchanges_of_one_code_exactly_one_succeeds[chromium]",
+        "0 of 8 concurrent exchanges of one code succeeded, expected exactly 1 (statuses [500, 500, 500, 500, 500, "
+        "500, 500, 500])",
+        "2 of 8 concurrent exchanges of one code succeeded, expected exactly 1 (statuses [200, 200, 500, 500, 500, "
+        "500, 500, 500])"),
     ("tokens-without-jti", "exchange.returns_keys"): (
         "tests/flow/test_exchange.py::test_exchange_returns_keys[chromium]",
         "expected HTTP 200, got 500 (Internal server error)", "expected HTTP 200, got 400 (Invalid OAuth Client.)"),

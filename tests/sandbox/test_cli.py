@@ -1,5 +1,5 @@
-"""`python -m e2e.sandbox`: the .env block, --env-file, a clear error for a taken port, and no sandbox left
-running when the harness that started it is killed."""
+"""`python -m e2e.sandbox`: the .env block, --env-file, personas and faults, the two origins (and ::1), a clear
+error for a taken port, and no sandbox left running when the harness that started it is killed."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ import httpx
 import pytest
 from dotenv import dotenv_values
 
+from e2e.sandbox.faults import FAULTS
+from e2e.sandbox.launcher import SandboxProcess
+from e2e.sandbox.personas import CALCOM_VERSION, QUIRKS
 from e2e.settings import CONTRACT_VARIABLES as VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +52,9 @@ def test_env_file_receives_the_block_and_it_configures_the_harness(tmp_path):
     values = dotenv_values(env_file)
     assert set(values) == set(VARIABLES)
     assert values["CAL_CLIENT_SECRET"] not in out  # written to the file, not printed
-    assert values["CAL_API_URL"].startswith("http://127.0.0.1:")
+    assert values["CAL_API_URL"].startswith("http://localhost:")
+    assert values["CAL_WEB_URL"].startswith("http://localhost:") and values["CAL_WEB_URL"] != values["CAL_API_URL"]
+    assert "persona calcom, imitating " + CALCOM_VERSION in err
 
 
 def test_taken_port_is_a_clear_error():
@@ -79,7 +84,7 @@ def test_a_sandbox_whose_parent_is_killed_stops_and_cleans_up():
                               text=True)
     try:
         started = json.loads(parent.stdout.readline())
-        assert httpx.get(started["url"] + "/auth/login").status_code == 200
+        assert httpx.get(started["url"] + "/openapi.json").status_code == 200
     finally:
         parent.kill()
         parent.wait()
@@ -89,7 +94,7 @@ def test_a_sandbox_whose_parent_is_killed_stops_and_cleans_up():
         time.sleep(0.05)
     assert not _alive(started["pid"]), "the orphaned sandbox is still running"
     with pytest.raises(httpx.ConnectError):
-        httpx.get(started["url"] + "/auth/login")
+        httpx.get(started["url"] + "/openapi.json")
     assert not Path(started["dir"]).exists(), "the orphaned sandbox left its database behind"
 
 
@@ -103,3 +108,83 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return True
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "e2e.sandbox", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=20)
+
+
+def test_help_names_the_cal_com_version_the_default_persona_imitates():
+    out = " ".join(run("--help").stdout.split())
+    assert "Cal.com API v2 and web app, upstream main of 2025-05-12 (commit 2dbbdc21)" in out
+    assert "--persona {calcom,reference}" in out
+
+
+def test_list_personas_prints_each_quirk_with_its_description():
+    out = run("--list-personas").stdout
+    assert out.startswith("calcom: ") and "\nreference: " in out
+    for quirk in QUIRKS.values():
+        assert f"  {quirk.name}: {quirk.description}" in out
+
+
+def test_list_faults_says_which_apply_to_the_reference_persona_only():
+    lines = run("--list-faults").stdout.splitlines()
+    assert len(lines) == len(FAULTS)
+    state = next(line for line in lines if line.startswith("state-dropped "))
+    assert "breaks advisory.state_round_trip" in state and state.endswith("[reference only]")
+    assert not next(line for line in lines if line.startswith("redirect-307 ")).endswith("only]")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--fault", "consent-anonymous-client"], "fault consent-anonymous-client does not apply to the calcom persona"),
+    (["--persona", "calcom", "--fault", "exchange-missing-bearer-401"], "does not apply to the calcom persona"),
+    (["--persona", "reference", "--fault", "no-such-fault"], "unknown fault no-such-fault"),
+    (["--timezone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+])
+def test_refuses_what_cannot_be_started(args, message):
+    result = run(*args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_reference_only_fault_starts_on_the_reference_persona():
+    with SandboxProcess.start(["--persona", "reference", "--fault", "consent-anonymous-client"]) as process:
+        assert process.info.persona == "reference" and process.info.imitates == ""
+
+
+def test_the_json_line_names_both_origins_and_the_persona():
+    with SandboxProcess.start() as process:
+        info = process.info
+    assert (info.persona, info.imitates) == ("calcom", CALCOM_VERSION)
+    assert info.api_url.startswith("http://localhost:") and info.web_url.startswith("http://localhost:")
+    assert info.api_url != info.web_url
+    assert f"CAL_WEB_URL={info.web_url}\n" in info.env_block()
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("family, host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")], ids=["ipv4", "ipv6"])
+def test_both_origins_listen_on_every_loopback_localhost_may_resolve_to(own_sandbox, family, host):
+    if family == socket.AF_INET6 and not _ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback")
+    for url in (own_sandbox.api_url, own_sandbox.web_url):
+        with socket.create_connection((host, httpx.URL(url).port), timeout=5):
+            pass
+
+
+def test_the_single_layout_serves_everything_from_one_port_of_127_0_0_1(single_sandbox):
+    assert single_sandbox.api_url == single_sandbox.web_url
+    assert single_sandbox.api_url.startswith("http://127.0.0.1:")
+    with httpx.Client(base_url=single_sandbox.api_url) as http:
+        assert http.get("/auth/login").status_code == 200
+        assert http.get("/api/auth/csrf").status_code == 200
+        assert http.get("/openapi.json").status_code == 200
+        assert http.post("/auth/login").status_code == 405

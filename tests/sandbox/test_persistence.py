@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import httpx
 
 from e2e.sandbox.launcher import SandboxProcess
+
+from .conftest import fresh_keys, log_in, me, refresh
 
 
 def test_tokens_and_users_survive_a_restart(tmp_path):
     db = tmp_path / "kept.sqlite3"
     with SandboxProcess.start(["--db", str(db)]) as first:
         info = first.info
-        with httpx.Client(base_url=info.api_url, timeout=10) as http:
-            http.post("/auth/login", data={"email": info.user_email, "password": info.user_password})
-            location = http.post(f"/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri})
-            code = parse_qs(urlsplit(location.headers["location"]).query)["code"][0]
-            keys = http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
-                             headers={"Authorization": f"Bearer {code}"}).json()["data"]
+        with httpx.Client(timeout=10) as http:
+            assert log_in(http, info).status_code == 200
+            keys = fresh_keys(http, info)
     assert db.is_file()
     with SandboxProcess.start(["--db", str(db)]) as second:
-        with httpx.Client(base_url=second.info.api_url, timeout=10) as http:
-            me = http.get("/v2/me", headers={"Authorization": f"Bearer {keys['accessToken']}"})
-            assert me.status_code == 200
-            assert me.json()["data"]["email"] == info.user_email
-            refreshed = http.post(f"/v2/oauth/{info.client_id}/refresh", json={"refreshToken": keys["refreshToken"]},
-                                  headers={"x-cal-secret-key": info.client_secret})
-            assert refreshed.status_code == 200
-            login = http.post("/auth/login", data={"email": info.user_email, "password": info.user_password})
-            assert login.status_code == 303
+        with httpx.Client(timeout=10) as http:
+            response = me(http, second.info, keys["accessToken"])
+            assert response.status_code == 200
+            assert response.json()["data"]["email"] == info.user_email
+            assert refresh(http, second.info, keys["refreshToken"], info.client_secret, info.client_id).status_code == 200
+            assert log_in(http, second.info, info.user_email, info.user_password).status_code == 200
 
 
 def test_default_database_is_temporary_and_removed(tmp_path):

@@ -1,0 +1,79 @@
+"""One mechanism: the reference behaviour plus named deviations, faults (each breaks one harness rule) and the
+personas' quirks (each a way Cal.com really behaves). Also, in process, a race Cal.com loses only across a
+second boundary (a loser's token pair then differs from the winner's): the loser's 404 NOT_FOUND."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import httpx
+
+from e2e.checks.rules import RULES
+from e2e.sandbox.app import create_app
+from e2e.sandbox.config import SandboxConfig
+from e2e.sandbox.deviations import DEVIATIONS, deviations_for, fault_problem
+from e2e.sandbox.faults import FAULTS
+from e2e.sandbox.personas import CALCOM_VERSION, PERSONAS, QUIRKS
+from e2e.sandbox.seed import seed
+from e2e.sandbox.store import Store
+
+
+def test_faults_keep_their_attributes_and_name_harness_rules():
+    for fault in FAULTS.values():
+        assert fault.name and fault.breaks and fault.rule_id in RULES, fault
+        assert "reference" in fault.personas and set(fault.personas) <= set(PERSONAS), fault
+
+
+def test_quirks_and_faults_are_one_registry_without_shared_names():
+    assert not set(QUIRKS) & set(FAULTS)
+    assert set(DEVIATIONS) == set(QUIRKS) | set(FAULTS)
+    assert all(quirk.description and quirk.evidence for quirk in QUIRKS.values())
+
+
+def test_a_persona_is_a_named_set_of_quirks():
+    assert PERSONAS["calcom"].imitates == CALCOM_VERSION and set(PERSONAS["calcom"].quirks) == set(QUIRKS)
+    assert PERSONAS["reference"].quirks == () and PERSONAS["reference"].imitates == ""
+    assert deviations_for("calcom", ["redirect-307"]) == set(QUIRKS) | {"redirect-307"}
+    assert deviations_for("reference", []) == set()
+
+
+def test_faults_meaningless_on_cal_com_are_refused_there_only():
+    reference_only = {name for name, fault in FAULTS.items() if fault.personas == ("reference",)}
+    assert {"state-dropped", "query-dropped", "no-cache-control", "replay-no-revoke", "refresh-race",
+            "refresh-ignores-expiry", "exchange-missing-bearer-401", "consent-anonymous-client"} <= reference_only
+    assert all(FAULTS[name].rule_id.startswith(("consent.", "advisory.", "exchange.", "refresh.", "tokens."))
+               for name in reference_only)
+    for name in FAULTS:
+        assert fault_problem("reference", name) is None
+        assert (fault_problem("calcom", name) is None) == (name not in reference_only)
+    assert "unknown fault" in fault_problem("calcom", "cuid-codes")  # a quirk is no fault
+
+
+def test_a_racing_exchange_that_wrote_its_pair_in_another_second_loses_with_404(tmp_path):
+    store = Store(tmp_path / "race.sqlite3")
+    config = SandboxConfig(persona="calcom", api_url="http://testserver", web_url="http://testserver")
+    info = seed(store, config, "admin")
+    ticks = itertools.count()
+    base = int(time.time() * 1000)
+    store.now_ms = lambda: base + next(ticks) * 1000  # type: ignore[method-assign]  # every reading a new second
+    app = create_app(store, "admin", deviations_for("calcom", []), config)
+    session = store.create_session(info.user_id)
+
+    async def race() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                     cookies={"next-auth.session-token": session}) as http:
+            authorized = await http.post(f"/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri})
+            code = authorized.headers["location"].rsplit("code=", 1)[1]
+            return list(await asyncio.gather(*(
+                http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
+                          headers={"Authorization": f"Bearer {code}"}) for _ in range(2))))
+
+    responses = asyncio.run(race())
+    assert sorted(r.status_code for r in responses) == [200, 404]
+    loser = next(r for r in responses if r.status_code == 404).json()["error"]
+    assert (loser["code"], loser["message"]) == ("NOT_FOUND", "Invalid Query: The requested record was not found.")
+    # the loser's pair was written before its delete failed
+    assert store.db.execute("SELECT COUNT(*) FROM access_tokens").fetchone()[0] == 2
