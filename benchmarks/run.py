@@ -123,13 +123,16 @@ def main() -> None:
     parser.add_argument("--full-runs", type=int, default=7, help="runs of (c)")
     parser.add_argument("--fault-runs", type=int, default=1, help="runs of (d)")
     parser.add_argument("--skip-faults", action="store_true")
+    parser.add_argument("--persona", choices=["reference", "calcom"], default="reference",
+                        help="the sandbox persona of (a)-(c): reference (a working consent page, what (a) needs; "
+                             "default) or calcom, whose identical-token defect costs the suite ~1 s per collision")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--readme", type=Path, help="also write the table between the speed markers of this file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="calcom-bench-"))
     out = work / "test-results"
-    harness = [str(BIN / "calcom-e2e"), "--output", str(out)]
-    with SandboxProcess.start() as sandbox:  # (a)'s target; (b) and (c) start their own, as a user's run does
+    harness = [str(BIN / "calcom-e2e"), "--output", str(out), "--persona", args.persona]
+    with SandboxProcess.start(["--persona", args.persona]) as sandbox:  # (a)'s target; (b) and (c) start their own, as a user's run does
         env_file = work / "sandbox.env"
         env_file.write_text(sandbox.info.env_block())
         in_turns = [

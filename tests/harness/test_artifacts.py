@@ -30,7 +30,7 @@ def run_harness(tmp_path: Path, info, *args: str) -> subprocess.CompletedProcess
 
 
 def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
-    with SandboxProcess.start() as sandbox:
+    with SandboxProcess.start(["--persona", "reference"]) as sandbox:  # its faults break a working consent page
         info = sandbox.info
         httpx.post(f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS},
                    headers={"x-sandbox-admin-key": info.admin_key}).raise_for_status()
@@ -56,7 +56,7 @@ def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
 
 
 def test_passing_run_keeps_only_the_reports(tmp_path):
-    with SandboxProcess.start() as sandbox:
+    with SandboxProcess.start(["--persona", "reference"]) as sandbox:  # its faults break a working consent page
         result = run_harness(tmp_path, sandbox.info, "--smoke")
     assert result.returncode == 0, result.stdout[-3000:]
     kept = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())

@@ -46,16 +46,11 @@ def test_http_login_unavailable_is_a_note_not_a_failure(tmp_path, target):
     assert "-> fine: runs of API-level checks alone log in through the browser instead" in notes[0]
 
 
-# Open (session 3): with these mistakes doctor's browser login is reported as failed too (one cause, two lines).
-KNOWN_DOUBLE_LINE = pytest.mark.xfail(strict=False, reason="doctor also reports the browser login as failed")
-
-
 @pytest.mark.parametrize("override, check, hint", [
     ({"E2E_USER_PASSWORD": "wrong-password"}, "login", "E2E_USER_PASSWORD"),
     ({"CAL_CLIENT_SECRET": "wrong-secret"}, "client", "CAL_CLIENT_SECRET"),
-    pytest.param({"CAL_CLIENT_ID": "no-such-client"}, "client", "CAL_CLIENT_ID", marks=KNOWN_DOUBLE_LINE),
-    pytest.param({"CAL_REDIRECT_URI": "https://unregistered.example/cb"}, "consent", "CAL_REDIRECT_URI",
-                 marks=KNOWN_DOUBLE_LINE),
+    ({"CAL_CLIENT_ID": "no-such-client"}, "client", "CAL_CLIENT_ID"),
+    ({"CAL_REDIRECT_URI": "https://unregistered.example/cb"}, "authorize", "CAL_REDIRECT_URI"),
 ], ids=["password", "secret", "client", "redirect"])
 def test_names_what_is_wrong_and_what_to_do(tmp_path, target, override, check, hint):
     result = doctor(tmp_path, target, **override)

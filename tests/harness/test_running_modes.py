@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from e2e.client import OAuthApi
-from e2e.flow import Authorizer
+from e2e.flow import Authorizer, cookies_for
+from e2e.http_login import http_login
 from e2e.ledger import CodeLedger, journal_path
 from e2e.sandbox.launcher import SandboxProcess
 from e2e.secrets_mask import Redactor
@@ -105,9 +106,9 @@ def test_a_run_killed_holding_a_code_leaves_the_target_usable(tmp_path, journal_
         info = sandbox.info
         settings = settings_from_sandbox(info)
         journal = journal_path(tmp_path / "cache" / "calcom-e2e", info.api_url, info.client_id, info.user_email)
+        session = cookies_for({"cookies": http_login(info.web_url, info.user_email, info.user_password, 10)},
+                              info.api_url)
         with httpx.Client(base_url=info.api_url) as http:
-            http.post("/auth/login", data={"email": info.user_email, "password": info.user_password})
-            session = dict(http.cookies)
             api = OAuthApi(http)
             # what the killed run did: authorize, journal the code, and never reach its teardown
             Authorizer(api, settings, session, CodeLedger(api, journal), Redactor()).code()
@@ -185,5 +186,5 @@ def test_the_browser_starts_before_the_run_waits_for_its_sandbox(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     lines = result.stdout.splitlines()
     started = next(i for i, line in enumerate(lines) if "browser: chromium" in line and "started" in line)
-    ready = next(i for i, line in enumerate(lines) if "embedded sandbox: ready at http://127.0.0.1:" in line)
+    ready = next(i for i, line in enumerate(lines) if "embedded sandbox: ready at http://" in line)
     assert started < ready, "\n".join(lines[min(started, ready):max(started, ready) + 1])
