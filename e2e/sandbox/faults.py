@@ -62,7 +62,8 @@ FAULTS = _faults(
           REFERENCE),
     Fault("code-any-client", "exchange.code_bound_to_client", "a code is accepted from any client"),
     Fault("exchange-keeps-pending", "exchange.reauthorize_after_exchange", "an exchanged code still blocks a new authorize"),
-    Fault("keys-missing-expiry", "exchange.returns_keys", "the exchange response lacks refreshTokenExpiresAt"),
+    # on calcom the one check of this rule often meets the identical-token 500 (a known defect) before the body
+    Fault("keys-missing-expiry", "exchange.returns_keys", "the exchange response lacks refreshTokenExpiresAt", REFERENCE),
     Fault("refresh-missing-secret-400", "refresh.requires_secret_header", "a missing x-cal-secret-key is 400"),
     Fault("refresh-unknown-client-message", "refresh.rejects_unknown_client", "unknown client says 'Unauthorized'"),
     Fault("refresh-ignores-secret", "refresh.rejects_wrong_secret", "refresh does not check the client secret"),
