@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks.rules import RULES, Level, Rule
+from .known_issues import known_defects
 from .layout import FLOW_SUITE
 from .sandbox.faults import FAULTS, Fault
 
@@ -58,12 +59,17 @@ def rows() -> list[Row]:
 
 
 def markdown(table: list[Row]) -> str:
-    lines = ["| rule | level | reference | check (tests/flow) | fault that proves it |", "|---|---|---|---|---|"]
+    lines = ["| rule | level | reference | check (tests/flow) | fault that proves it | known Cal.com defect |",
+             "|---|---|---|---|---|---|"]
+    defects = known_defects([])
     for row in table:
         level = "warning" if row.rule.level is Level.WARNING else "failure"
         checks = "<br>".join(f"`{c}`" for c in row.checks) or "**GAP: no check**"
-        faults = "<br>".join(f"`{f.name}`" for f in row.faults) or "**GAP: no fault**"
-        lines.append(f"| `{row.rule.id}` {row.rule.title} | {level} | {row.rule.reference} | {checks} | {faults} |")
+        faults = "<br>".join(f"`{f.name}`" + ("" if f.applies_to("calcom") else " (reference)") for f in row.faults) \
+            or "**GAP: no fault**"
+        known = "<br>".join(f"`{d.id}`" for d in defects if row.rule.id in d.shows) or "–"
+        lines.append(f"| `{row.rule.id}` {row.rule.title} | {level} | {row.rule.reference} | {checks} | {faults} "
+                     f"| {known} |")
     return "\n".join(lines)
 
 
