@@ -25,7 +25,7 @@ from .flow import LoginFailed, cookies_for, sign_in
 from .ledger import CodeLedger, journal_path
 from .preflight import Misconfigured
 from .preflight import check_authorize as check_authorize_flow
-from .http_login import HttpLoginUnavailable, http_login
+from .http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
 from .models import RefreshTokenInput
 from .phases import PhaseTimer
 from .sandbox.launcher import SandboxProcess, SandboxStartError
@@ -95,6 +95,8 @@ def check_http_login(settings: Settings) -> Finding:
     """Whether runs of API-level checks alone can do without a browser."""
     try:
         http_login(settings.web_url, settings.user_email, settings.user_password.reveal(), TIMEOUT_S)
+    except HttpLoginRefused as refusal:
+        return Finding(False, "http login", str(refusal), "check E2E_USER_EMAIL and E2E_USER_PASSWORD")
     except HttpLoginUnavailable as reason:
         return Finding(True, "http login", f"unavailable ({reason})",
                        "fine: runs of API-level checks alone log in through the browser instead", note=True)
@@ -190,12 +192,14 @@ def run(env_file: Path | None, out: Callable[[str], None] = print, require_targe
                 findings.append(check_client(api, settings))
                 out(findings[-1].line())
         client_ok = findings[-1].ok
-        out(check_http_login(settings).line())
+        http_login_found = check_http_login(settings)
+        findings.append(http_login_found)
+        out(http_login_found.line())
         with sync_playwright() as playwright:
             found, browser = check_browser(playwright, hasattr(os, "geteuid") and os.geteuid() == 0)
             findings.append(found)
             out(found.line())
-            if browser is not None:
+            if browser is not None and http_login_found.ok:  # refused credentials are said once, above
                 login, state = check_login(browser, settings)
                 findings.append(login)
                 out(login.line())
@@ -204,6 +208,7 @@ def run(env_file: Path | None, out: Callable[[str], None] = print, require_targe
                     out(findings[-1].line())
                     findings.append(check_consent(browser, settings, state))
                     out(findings[-1].line())
+            if browser is not None:
                 browser.close()
     return 0 if all(f.ok for f in findings) else 1
 

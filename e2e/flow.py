@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,16 @@ log = logging.getLogger("e2e.flow")
 
 
 class LoginFailed(RuntimeError):
-    pass
+    """The login did not work. `configuration` is True when the deployment refused these credentials (a wrong
+    password, a user with 2FA, rate limiting): a matter of the settings, not of the login page."""
+
+    def __init__(self, message: str, configuration: bool = False) -> None:
+        super().__init__(message)
+        self.configuration = configuration
+
+
+TWO_FACTOR_FIELD = "[name=totpCode], #totpCode"
+RATE_LIMITED = re.compile(r"rate.?limit|too many", re.IGNORECASE)
 
 
 ALLOW_BOUND_MS = 5_000  # Allow that has not moved the browser by then does nothing (Cal.com's mock-up page)
@@ -155,8 +165,18 @@ def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selector
     except PlaywrightTimeout:
         pass
     if login.is_current():
-        raise LoginFailed(f"E2E_USER_EMAIL={settings.user_email} could not log in at {login.url()}: still on the "
-                          "login page (wrong E2E_USER_PASSWORD?)")
+        who = f"E2E_USER_EMAIL={settings.user_email}"
+        if login.page.locator(TWO_FACTOR_FIELD).first.is_visible():
+            raise LoginFailed(f"{who} has two-factor authentication: the login asks for a code; use a test user "
+                              "without 2FA (CONTRACT §3)", configuration=True)
+        shown = login.error.first.inner_text().strip() if login.error.first.is_visible() else ""
+        if RATE_LIMITED.search(shown):
+            raise LoginFailed(f"{who}: logins are being rate-limited ({shown!r}): wait, then run again",
+                              configuration=True)
+        if shown:
+            raise LoginFailed(f"{who} could not log in at {login.url()}: the page says {shown!r} "
+                              "(wrong E2E_USER_PASSWORD?)", configuration=True)
+        raise LoginFailed(f"{who} could not log in at {login.url()}: still on the login page, no error shown")
 
 
 def mask_issued_tokens(redactor: Redactor, response: httpx.Response) -> None:

@@ -24,6 +24,16 @@ class HttpLoginUnavailable(RuntimeError):
     pass
 
 
+class HttpLoginRefused(RuntimeError):
+    """The deployment refused these credentials: wrong password, a user with 2FA, or rate limiting."""
+
+
+# NextAuth's error codes in the answer's url (Cal.com's ErrorCode)
+REFUSALS = {"incorrect-email-password": "the password is refused (wrong E2E_USER_PASSWORD?)",
+            "second-factor-required": "the user has two-factor authentication: use a test user without 2FA "
+                                      "(CONTRACT §3)"}
+
+
 def http_login(web_url: str, email: str, password: str, timeout_s: float) -> list[dict]:
     """The session's cookies, as storage-state entries (name, value, domain, path)."""
     log.info("HTTP login: %s as %s", web_url + CREDENTIALS_PATH, email)
@@ -35,6 +45,7 @@ def http_login(web_url: str, email: str, password: str, timeout_s: float) -> lis
                 raise HttpLoginUnavailable(f"GET {CSRF_PATH} answered HTTP {csrf.status_code} without a csrfToken")
             signed = client.post(CREDENTIALS_PATH, data={"csrfToken": token, "email": email, "password": password,
                                                           "callbackUrl": web_url + "/", "json": "true"})
+            _refused(email, _json(signed).get("url"))
             user = _json(client.get(SESSION_PATH)).get("user")
         except httpx.HTTPError as error:
             raise HttpLoginUnavailable(f"{type(error).__name__} on {error.request.url.path}") from None
@@ -50,6 +61,17 @@ def _cookie_domain(domain: str, host: str) -> str:
     """Python's cookiejar files a cookie of a dotless host such as `localhost` under `localhost.local` (RFC 2965);
     a browser keeps it under the host, and sends it to every port of it: so do we."""
     return host if domain == f"{host}.local" else domain
+
+
+def _refused(email: str, url: object) -> None:
+    """Raises HttpLoginRefused when NextAuth's answer names a refusal of the credentials."""
+    if not isinstance(url, str):
+        return
+    error = httpx.URL(url).params.get("error", "")
+    if error in REFUSALS:
+        raise HttpLoginRefused(f"E2E_USER_EMAIL={email}: {REFUSALS[error]}")
+    if "rate" in error.lower() or "too many" in error.lower():
+        raise HttpLoginRefused(f"E2E_USER_EMAIL={email}: logins are being rate-limited ({error}): wait, then run again")
 
 
 def _json(response: httpx.Response) -> dict:

@@ -25,7 +25,7 @@ from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi, no_delay_transport
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
-from .http_login import HttpLoginUnavailable, http_login
+from .http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
 from .known_issues import KnownIssuesError
 from .layout import FLOW_SUITE
 from .ledger import CodeLedger, Settlement, journal_path
@@ -349,6 +349,8 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
                        authorizer.remember_own)
     except LoginFailed as error:
         failure = str(error)
+        if error.configuration:  # the credentials, not the login page: one line, before any check fails on it
+            stop_run(f"configuration error: {failure}", 2)
     finally:
         failed = flow is None or flow.allow_error is not None or not flow.consent_shown
         evidence = report.output_dir(pytestconfig) / f"session-login-{_worker_index(pytestconfig)}"
@@ -481,6 +483,8 @@ def session_cookies(request: pytest.FixtureRequest, settings: Settings, redactor
             cookies = http_login(settings.web_url, settings.user_email, settings.user_password.reveal(), HTTP_TIMEOUT_S)
         except HttpLoginUnavailable as reason:
             log.warning("HTTP login unavailable (%s): logging in through the browser", reason)
+        except HttpLoginRefused as refusal:
+            stop_run(f"configuration error: {refusal}", 2)
         else:
             for cookie in cookies:
                 redactor.add(cookie["value"])

@@ -56,7 +56,8 @@ def create_app(store: Store, admin_key: str, deviations: set[str] | None = None,
                config: SandboxConfig | None = None, role: str = "single", shared: dict[str, Any] | None = None) -> ASGIApp:
     """role "api": the API's routes; "web": the web app's; "single": both in one app (errors as the API's).
     Apps made with the same `shared` dict share their state (deviations, keys remembered for tokens-repeat)."""
-    shared = shared if shared is not None else {"deviations": set(deviations or ()), "first_keys": {}}
+    shared = shared if shared is not None else {"deviations": set(deviations or ()), "first_keys": {},
+                                                "two_factor_emails": set()}
     api_routes = [*api.routes, *openapi.routes, *support.routes]
     web_routes = [*web.routes, *nextauth.routes]
     routes = {"api": api_routes, "web": web_routes, "single": [*api_routes, *web_routes]}[role]
@@ -66,6 +67,7 @@ def create_app(store: Store, admin_key: str, deviations: set[str] | None = None,
     app.state.deviations = shared["deviations"]
     app.state.config = config or SandboxConfig()
     app.state.first_keys = shared["first_keys"]  # for the tokens-repeat fault
+    app.state.two_factor_emails = shared.setdefault("two_factor_emails", set())  # users whose login asks a code
     web.compile_templates()
     return app if role == "web" else CalcomHttpQuirks(app, shared["deviations"])
 

@@ -23,6 +23,7 @@ from .store import SESSION_LIFETIME_MS
 
 CSRF_COOKIE = "next-auth.csrf-token"
 LOGIN_ERROR = "incorrect-email-password"  # Cal.com's ErrorCode.IncorrectEmailPassword
+SECOND_FACTOR_REQUIRED = "second-factor-required"  # ErrorCode.SecondFactorRequired: the form then asks for a code
 
 
 def _csrf_hash(request: Request, token: str) -> str:
@@ -70,6 +71,8 @@ async def credentials_callback(request: Request) -> Response:
         user = request.app.state.store.authenticate(email, password)
     if user is None:
         return _answer(wants_json, _error_url(request, LOGIN_ERROR), 401)
+    if user.email in request.app.state.two_factor_emails:
+        return _answer(wants_json, _error_url(request, SECOND_FACTOR_REQUIRED), 401)
     callback = form.get("callbackUrl") if isinstance(form.get("callbackUrl"), str) else "/"
     response = _answer(wants_json, _absolute(request, login_target(request, callback)), 200)
     response.set_cookie(SESSION_COOKIE, request.app.state.store.create_session(user.id), httponly=True,

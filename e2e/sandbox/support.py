@@ -34,6 +34,8 @@ async def create_user(request: Request) -> Response:
     password = str(body.get("password") or new_secret_token(18))
     username = body.get("username", f"user-{suffix}")
     user = store.create_user(email, password, username if isinstance(username, str) else None)
+    if body.get("twoFactor") is True:  # the login then asks for a TOTP code (which the sandbox never accepts)
+        request.app.state.two_factor_emails.add(user.email)
     return JSONResponse({"id": user.id, "email": user.email, "username": user.username, "password": password}, 201)
 
 

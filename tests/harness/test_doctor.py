@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from e2e.sandbox.info import SandboxInfo
@@ -37,17 +38,23 @@ def test_all_well(tmp_path, target):
     assert "ok    http login: " in result.stdout and "need no browser" in result.stdout
 
 
-def test_http_login_unavailable_is_a_note_not_a_failure(tmp_path, target):
-    """With the password wrong, the HTTP login is unavailable (a note) and the browser's login fails (FAIL)."""
-    result = doctor(tmp_path, target, E2E_USER_PASSWORD="wrong-password")
-    notes = [line for line in result.stdout.splitlines() if line.startswith("note")]
-    assert len(notes) == 1 and notes[0].startswith("note  http login: unavailable (POST /api/auth/callback/"
-                                                   "credentials answered HTTP 401"), result.stdout
-    assert "-> fine: runs of API-level checks alone log in through the browser instead" in notes[0]
+def test_http_login_unavailable_is_a_note_not_a_failure(monkeypatch, target):
+    """A deployment whose login is not NextAuth's credentials endpoint: a note (the browser logs in instead)."""
+    from e2e import doctor as doctor_module
+    from e2e.http_login import HttpLoginUnavailable
+    from e2e.settings import settings_from_sandbox
+
+    def unavailable(*args, **kwargs):
+        raise HttpLoginUnavailable("GET /api/auth/csrf answered HTTP 404 without a csrfToken")
+
+    monkeypatch.setattr(doctor_module, "http_login", unavailable)
+    line = doctor_module.check_http_login(settings_from_sandbox(target)).line()
+    assert line.startswith("note  http login: unavailable (GET /api/auth/csrf answered HTTP 404"), line
+    assert "-> fine: runs of API-level checks alone log in through the browser instead" in line
 
 
 @pytest.mark.parametrize("override, check, hint", [
-    ({"E2E_USER_PASSWORD": "wrong-password"}, "login", "E2E_USER_PASSWORD"),
+    ({"E2E_USER_PASSWORD": "wrong-password"}, "http login", "E2E_USER_PASSWORD"),
     ({"CAL_CLIENT_SECRET": "wrong-secret"}, "client", "CAL_CLIENT_SECRET"),
     ({"CAL_CLIENT_ID": "no-such-client"}, "client", "CAL_CLIENT_ID"),
     ({"CAL_REDIRECT_URI": "https://unregistered.example/cb"}, "authorize", "CAL_REDIRECT_URI"),
@@ -73,3 +80,11 @@ def test_unreachable_target_exits_3(tmp_path, target):
 def test_configuration_error_exits_2(tmp_path, target):
     result = doctor(tmp_path, target, E2E_USER_ID="not-a-number")
     assert result.returncode == 2 and "E2E_USER_ID" in result.stdout
+
+
+def test_a_user_with_two_factor_authentication_is_named(tmp_path, target):
+    admin = {"x-sandbox-admin-key": target.admin_key}
+    user = httpx.post(f"{target.api_url}/__sandbox/users", json={"twoFactor": True}, headers=admin).json()
+    result = doctor(tmp_path, target, E2E_USER_EMAIL=user["email"], E2E_USER_PASSWORD=user["password"])
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert result.returncode == 1 and len(failed) == 1 and "two-factor" in failed[0], result.stdout
