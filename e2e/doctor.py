@@ -58,7 +58,8 @@ def check_web(settings: Settings) -> Finding:
     try:
         response = httpx.get(url, timeout=TIMEOUT_S)
     except httpx.HTTPError as error:
-        return Finding(False, "web", f"{url}: {type(error).__name__}", "check CAL_WEB_URL and that the site is up")
+        detail = str(error) or f"no answer within {TIMEOUT_S:.0f}s"
+        return Finding(False, "web", f"{url}: {type(error).__name__}: {detail}", "check CAL_WEB_URL and that the site is up")
     if response.status_code != 200:
         return Finding(False, "web", f"{url} answered HTTP {response.status_code}", "CAL_WEB_URL must serve /auth/login")
     return Finding(True, "web", f"{url} answers")

@@ -129,6 +129,9 @@ class CodeLedger:
             self.settlement.secret_ok = secret_is_right(self.api, pending.client_id, pending.client_secret)
         return self.settlement.secret_ok
 
+    def journaled_codes(self) -> list[str]:
+        return [entry["code"] for entry in self._journaled()]
+
     def _journaled(self) -> list[dict]:
         if self.journal is None or not self.journal.exists():
             return []

@@ -100,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ConfigError, KnownIssuesError) as error:
         stop_run(f"configuration error: {error}", returncode=2)
     config.stash[report.RUN_METADATA] = run_metadata(remote, None, config)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # e2e.http logs each call once, with its duration
     use_node_compile_cache(default_state_dir() / "node-compile-cache")
     if remote is None and _runs_tests(config) and _runs_flow_suite(config):
         # start the sandbox now, so its start overlaps collection and the browser's; `sandbox` waits for it
@@ -450,7 +451,11 @@ def code_journal(api: OAuthApi, settings: Settings, settlement: Settlement, reda
     if settings.is_sandbox:
         return None  # every run gets a fresh sandbox
     journal = journal_path(settings.state_dir, settings.api_url, settings.client_id, settings.user_email)
-    left = CodeLedger(api, journal, settlement).recover(settings.client_secret.reveal())
+    ledger = CodeLedger(api, journal, settlement)
+    leftovers = len(ledger.journaled_codes())
+    left = ledger.recover(settings.client_secret.reveal())
+    if leftovers > len(left):
+        log.warning("exchanged %d code(s) an earlier run left unexchanged (journal %s)", leftovers - len(left), journal)
     for code in left:
         redactor.add(code)
     if left:

@@ -70,6 +70,17 @@ def check_authorize(api: OAuthApi, settings: Settings, cookies: dict[str, str], 
         if me.status_code == 403 and "permission" in describe(me).lower():
             raise Misconfigured(f"client {settings.client_id} lacks the PROFILE_READ permission GET /v2/me needs "
                                 f"({describe(me)}): give it PROFILE_READ (CONTRACT §3)")
+        user_id = _json_field(me, "id")
+        if settings.user_id is not None and isinstance(user_id, int) and user_id != settings.user_id:
+            raise Misconfigured(f"E2E_USER_ID={settings.user_id}, but GET /v2/me says {settings.user_email} has id "
+                                f"{user_id}: set E2E_USER_ID={user_id} or leave it unset")
+
+
+def _json_field(response: httpx.Response, name: str) -> object:
+    try:
+        return response.json().get("data", {}).get(name)
+    except (ValueError, AttributeError):
+        return None
 
 
 def _json_code(response: httpx.Response) -> list[str]:

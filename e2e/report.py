@@ -86,6 +86,7 @@ class ReportHooks:
         self.strict = bool(config.getoption("strict_advisories", False))
         self.checks_report = bool(config.getoption("checks_report", False))
         self.outcomes: dict[str, CheckOutcome] = {}
+        self.tests_per_rule: dict[str, int] = {}
         self.phases: dict[str, list[float]] = {}
         self.started = time.time()
 
@@ -107,6 +108,13 @@ class ReportHooks:
             deselected = [item for item in items if rule_of(item) not in wanted]
             items[:] = [item for item in items if rule_of(item) in wanted]
             config.hook.pytest_deselected(items=deselected)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """How many tests check each rule: a line names its test where the rule id alone is not unique."""
+        functions: dict[str, set[str]] = {}
+        for item in session.items:
+            functions.setdefault(rule_of(item) or "", set()).add(getattr(item, "originalname", item.name))
+        self.tests_per_rule = {rule: len(names) for rule, names in functions.items()}
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         recorder(self.config).clear()
@@ -212,8 +220,7 @@ class ReportHooks:
         if not self.checks_report:
             return
         rule = RULES.get(outcome.rule_id)
-        param = outcome.nodeid.split("[", 1)[1].rstrip("]") if "[" in outcome.nodeid else ""
-        param = "" if param in ("chromium", "firefox", "webkit") else f"[{param.removesuffix('-chromium')}]"
+        param = check_label(outcome.nodeid, self.tests_per_rule.get(outcome.rule_id, 0) > 1)
         title = f"{rule.id}{param}: {rule.title} ({rule.reference})" if rule else outcome.nodeid
         line = f"{outcome.status:5}  {title}"
         if outcome.status != "PASS" and outcome.reason:
@@ -295,6 +302,18 @@ ARTIFACT_DIR = pytest.StashKey[str]()
 RUN_METADATA = pytest.StashKey[dict]()
 ARTIFACT_FILES = {".zip": "playwright_trace", ".png": "playwright_screenshot", ".webm": "playwright_video",
                   ".html": PAGE_HTML}
+
+
+BROWSERS = ("chromium", "firefox", "webkit")
+
+
+def check_label(nodeid: str, name_the_test: bool) -> str:
+    """What tells one check line from another of the same rule: the parameters (without pytest-playwright's browser
+    name), and the test's name where several tests check the rule."""
+    name, _, params = nodeid.rpartition("::")[2].partition("[")
+    parts = [p for p in params.rstrip("]").split("-") if p and p not in BROWSERS] if params else []
+    label = f"[{'-'.join(parts)}]" if parts else ""
+    return label + (f" ({name})" if name_the_test else "")
 
 
 def markdown_summary(summary: dict) -> str:

@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import errno
 import json
+import os
 import shutil
 import socket
 import sys
@@ -180,7 +181,11 @@ def announce(info: SandboxInfo, args: argparse.Namespace) -> None:
         print(json.dumps(dataclasses.asdict(info)), flush=True)
         return
     if args.env_file:
-        args.env_file.write_text(info.env_block())
+        # it holds the client secret and the password: readable by its owner only, as the code journal is
+        fd = os.open(args.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(info.env_block())
+        os.chmod(args.env_file, 0o600)
         print(f"sandbox: wrote {args.env_file}", file=sys.stderr)
     else:
         print(info.env_block(), end="", flush=True)
