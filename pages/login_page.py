@@ -30,6 +30,7 @@ NATIVE_SUBMIT_GUARD = """() => {
 }"""
 BLOCKED_SUBMITS = "() => window.__calcomE2eBlockedSubmits || 0"
 RETRY_INTERVAL_MS = 200
+NAVIGATED = -1
 
 
 class PageNotInteractive(RuntimeError):
@@ -79,7 +80,8 @@ class LoginPage:
             self.email.fill(email)
             self.password.fill(password)
             self.submit.click()
-            if self._blocked_submits() == blocked:
+            after = self._blocked_submits()
+            if after in (blocked, NAVIGATED):  # the page's script took the submit over
                 return
             if waited >= timeout_ms:
                 raise PageNotInteractive(
@@ -92,5 +94,5 @@ class LoginPage:
     def _blocked_submits(self) -> int:
         try:
             return self.page.evaluate(BLOCKED_SUBMITS)
-        except PlaywrightError:  # the page's script took the submit over and is already moving on
-            return -1
+        except PlaywrightError:  # the page is already moving on: only the page's script can have sent it
+            return NAVIGATED
