@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from e2e.http_login import HttpLoginUnavailable, http_login
+from e2e.http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
 from e2e.sandbox.info import SandboxInfo
 
 from .conftest import authorize, code_from, log_in, spend
@@ -75,8 +75,8 @@ def test_http_login_returns_the_session_cookie(own_sandbox):
     assert "next-auth.session-token" in {c["name"] for c in cookies}
 
 
-def test_http_login_with_a_wrong_password_is_unavailable_naming_why(own_sandbox):
-    with pytest.raises(HttpLoginUnavailable, match="answered HTTP 401 and /api/auth/session shows no session"):
+def test_http_login_with_a_wrong_password_is_refused_naming_why(own_sandbox):
+    with pytest.raises(HttpLoginRefused, match="the password is refused"):
         http_login(own_sandbox.web_url, own_sandbox.user_email, "wrong", 10)
 
 
