@@ -1,16 +1,23 @@
 """`calcom-e2e`: run the flow suite against the configured target (or the embedded sandbox).
 `calcom-e2e doctor`: check configuration, target, browser and the test user's login, one line each.
 
-Exit status: 0 every check passed, 1 a check failed, 2 configuration or usage error, 3 target unreachable.
-Arguments it does not know go to pytest (-x, -k, --headed, --slowmo, --tracing, --browser-channel, ...).
+Exit status: 0 every check passed, 1 a check failed or was blocked, 2 configuration or usage error,
+3 target unreachable (before or during the run), 70 internal error of the harness.
+Arguments it does not know go to pytest (-x, -k, -n, --headed, --slowmo, --tracing, --video, --output, ...):
+`calcom-e2e --help-pytest` lists those.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
+import os
+import re
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,12 +27,26 @@ from .settings import ConfigError, browser_ws_endpoint_from, read_environment, r
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 70
 REACHABILITY_TIMEOUT_S = 10.0
+USAGE = "calcom-e2e [options] [pytest options]\n       calcom-e2e doctor [--env-file FILE] [--require-target]"
+# the plugin's options that calcom-e2e sets itself
+SET_BY_CALCOM_E2E = {"--checks-report": "always on under calcom-e2e", "--sandbox-persona": "set by --persona"}
 
 
-def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(prog="calcom-e2e", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env-file", type=Path, help="read the CONTRACT §3 variables from this file (default ./.env)")
+def build_parser(for_help: bool = False) -> argparse.ArgumentParser:
+    """calcom-e2e's own options. For --help, the plugin's options too (those go to pytest unparsed)."""
+    parser = argparse.ArgumentParser(
+        prog="calcom-e2e", usage=USAGE, description=__doc__, add_help=False,
+        allow_abbrev=False,  # an abbreviation is pytest's (--strict is not --strict-advisories)
+        epilog="pytest's and pytest-playwright's own options: calcom-e2e --help-pytest (or python -m pytest --help)",
+        # one line per option, however long its help
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=44, width=10_000))
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    parser.add_argument("--help-pytest", action="store_true",
+                        help="show pytest's help for the flow suite: its options, pytest-playwright's and these, and exit")
+    parser.add_argument("--list-rules", action="store_true",
+                        help="list every rule (id, level, reference, title), one a line, and exit; runs nothing")
+    parser.add_argument("--env-file", type=Path, metavar="FILE",
+                        help="read the CONTRACT §3 variables from this file (default ./.env)")
     parser.add_argument("--smoke", action="store_true", help="run only the release check (marker 'smoke')")
     parser.add_argument("--strict-advisories", action="store_true", help="a missed advisory fails the run")
     parser.add_argument("--require-target", action="store_true",
@@ -37,7 +58,47 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="no known defects: a check failing in a known way fails the run")
     parser.add_argument("--persona", choices=["calcom", "reference"], default="calcom",
                         help="the embedded sandbox's persona: Cal.com as it ships (default) or the intended behaviour")
-    return parser.parse_known_args(argv)
+    if for_help:
+        group = parser.add_argument_group("options of the harness's pytest plugin (calcom-e2e passes them on)")
+        own = {flag for action in parser._actions for flag in action.option_strings}
+        for flags, attrs in plugin_options():
+            if own.intersection(flags):
+                continue
+            note = SET_BY_CALCOM_E2E.get(flags[0])
+            group.add_argument(*flags, help=attrs.get("help", "") + (f" ({note})" if note else ""),
+                               **{k: v for k, v in attrs.items() if k in ("action", "metavar", "choices")})
+    return parser
+
+
+def plugin_options() -> list[tuple[list[str], dict[str, Any]]]:
+    """The options of the plugin's "calcom-e2e" group, as e2e/plugin.py defines them: (flags, attributes)."""
+    from . import plugin
+
+    recorded: dict[str, list[tuple[list[str], dict[str, Any]]]] = {}
+
+    class Group:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def addoption(self, *flags: str, **attrs: Any) -> None:
+            recorded.setdefault(self.name, []).append((list(flags), attrs))
+
+    class Parser:
+        def getgroup(self, name: str, *args: Any, **kwargs: Any) -> Group:
+            return Group(name)
+
+        def addoption(self, *flags: str, **attrs: Any) -> None:
+            recorded.setdefault("", []).append((list(flags), attrs))
+
+        def addini(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    plugin.pytest_addoption(Parser())  # type: ignore[arg-type]
+    return recorded.get("calcom-e2e", [])
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    return build_parser().parse_known_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["doctor"]:
         return run_doctor(argv[1:])
     args, pytest_args = parse_args(argv)
+    if args.help:
+        print(build_parser(for_help=True).format_help(), end="")
+        return EXIT_OK
+    if args.list_rules:
+        print("\n".join(rule_lines()))
+        return EXIT_OK
+    if args.help_pytest:
+        print(f"calcom-e2e passes these to pytest, which runs the flow suite ({FLOW_SUITE}):\n")
+        return exit_status(pytest.main([str(FLOW_SUITE), *suite_config(), "--help"]))
     env_file = args.env_file.resolve() if args.env_file else None
     try:
         values = read_environment(env_file)
@@ -62,20 +132,41 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"calcom-e2e: target unreachable: {problem}", file=sys.stderr)
             return EXIT_UNREACHABLE
+    return exit_status(pytest.main(pytest_command(args, pytest_args, env_file)))
+
+
+def suite_config() -> list[str]:
+    return ["--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml")]
+
+
+def pytest_command(args: argparse.Namespace, pytest_args: list[str], env_file: Path | None) -> list[str]:
+    """pytest's arguments for the run: the flow suite, calcom-e2e's options as the plugin's, its defaults, and
+    what it did not know itself (last, so that they win)."""
     if args.smoke:
         pytest_args = with_smoke(pytest_args)
-    command = [str(FLOW_SUITE), "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"),
-               "--checks-report", *(["--env-file", str(env_file)] if env_file else []),
-               *(["-m", "smoke"] if args.smoke and not _has_marker_expression(pytest_args) else []),
-               *(["--strict-advisories"] if args.strict_advisories else []),
-               *(["--require-target"] if args.require_target else []),
-               *(["--no-known-issues"] if args.no_known_issues else []),
-               *(a for path in args.known_issues for a in ("--known-issues", str(path.resolve()))),
-               "--sandbox-persona", args.persona,
-               *artifact_defaults(pytest_args), *step_log(pytest_args),
-               # the flow suite checks with require(), not bare asserts: no assertion rewriting to pay for
-               *([] if any(a.startswith("--assert") for a in pytest_args) else ["--assert=plain"]), *pytest_args]
-    return exit_status(pytest.main(command))
+    return [str(FLOW_SUITE), *suite_config(),
+            "--checks-report", *(["--env-file", str(env_file)] if env_file else []),
+            *(["-m", "smoke"] if args.smoke and not _has_marker_expression(pytest_args) else []),
+            *(["--strict-advisories"] if args.strict_advisories else []),
+            *(["--require-target"] if args.require_target else []),
+            *(["--no-known-issues"] if args.no_known_issues else []),
+            *(a for path in args.known_issues for a in ("--known-issues", str(path.resolve()))),
+            "--sandbox-persona", args.persona,
+            *artifact_defaults(pytest_args), *step_log(pytest_args),
+            # a failed check's reason is its first line; pytest's long tracebacks bury it
+            *([] if any(a.startswith("--tb") for a in pytest_args) else ["--tb=short"]),
+            # the flow suite checks with require(), not bare asserts: no assertion rewriting to pay for
+            *([] if any(a.startswith("--assert") for a in pytest_args) else ["--assert=plain"]), *pytest_args]
+
+
+def rule_lines() -> list[str]:
+    """Every rule, one a line: id, level, reference, title (columns aligned)."""
+    from .checks.rules import RULES
+
+    id_width = max(len(rule_id) for rule_id in RULES)
+    reference_width = max(len(rule.reference) for rule in RULES.values())
+    return [f"{rule.id:<{id_width}}  {rule.level.value:<7}  {rule.reference:<{reference_width}}  {rule.title}"
+            for rule in RULES.values()]
 
 
 def _has_marker_expression(pytest_args: list[str]) -> bool:
@@ -137,6 +228,132 @@ def unreachable(url: str) -> str | None:
     finally:
         connection.close()
     return None
+
+
+# --- what stops a run before it starts, found from its options (the plugin's pytest_configure asks) ------------
+def run_problem(config: pytest.Config, browser_ws_endpoint: str | None) -> str | None:
+    """One line, 'usage error: ...' or 'configuration error: ...', for options the run cannot work with; or None."""
+    from .checks.rules import UnknownRule, select_rules
+
+    try:
+        select_rules(config.getoption("rules", None) or [])
+    except UnknownRule as error:
+        return f"usage error: {error}"
+    output = Path(config.invocation_params.dir, config.getoption("output", None) or "test-results")
+    why = cannot_write(output, folder=True)
+    if why:
+        return f"configuration error: --output {output}: cannot write there: {why}"
+    checks_json = config.getoption("checks_json", None)
+    if checks_json is not None:
+        path = Path(config.invocation_params.dir, checks_json)
+        why = cannot_write(path, folder=False)
+        if why:
+            return f"configuration error: --checks-json {path}: cannot write there: {why}"
+    video = config.getoption("video", None) or "off"
+    remote_browser = browser_ws_endpoint is not None and \
+        urlsplit(browser_ws_endpoint).hostname not in ("127.0.0.1", "localhost", "::1")
+    if video != "off" and not remote_browser:  # a Playwright server on another machine has its own ffmpeg
+        ffmpeg = ffmpeg_executable()
+        if not (ffmpeg.is_file() and os.access(ffmpeg, os.X_OK)):
+            return (f"configuration error: --video {video} needs Playwright's ffmpeg, which is not at {ffmpeg}: "
+                    "run `playwright install ffmpeg`, or leave --video off")
+    return None
+
+
+def cannot_write(path: Path, folder: bool) -> str | None:
+    """None when the run can write path (a folder to fill, or a file), the folders missing on the way included;
+    else why not. Tried (a probe file in the nearest existing folder), not inferred from permissions: root may
+    write anywhere but to a read-only file system. Creates nothing, leaves nothing behind."""
+    path = Path(os.path.abspath(path))
+    if path.is_dir() != folder and path.exists():
+        return "a file, not a folder" if folder else "a folder, not a file"
+    if not folder and path.exists():
+        try:
+            with open(path, "a"):  # opens for writing, changes nothing
+                pass
+        except OSError as error:
+            return f"{type(error).__name__}: {error.strerror}"
+        return None
+    existing = path if folder else path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".calcom-e2e-probe-", dir=existing)
+    except OSError as error:
+        return f"{type(error).__name__}: {error.strerror} ({existing})"
+    os.close(handle)
+    os.unlink(probe)
+    return None
+
+
+def ffmpeg_executable() -> Path:
+    """Where Playwright's driver looks for its ffmpeg (needed to record video): in its browser registry,
+    $PLAYWRIGHT_BROWSERS_PATH or the user cache's ms-playwright (0: inside the package), in the folder of the
+    revision its browsers.json names, as its registry (playwright/driver/package/lib) computes it."""
+    import playwright
+
+    package = Path(playwright.__file__).parent / "driver" / "package"
+    browsers = json.loads((package / "browsers.json").read_text())["browsers"]
+    revision = next(b["revision"] for b in browsers if b["name"] == "ffmpeg")
+    configured = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if configured == "0":
+        registry = package / ".local-browsers"
+    elif configured:
+        registry = Path(os.environ.get("INIT_CWD") or os.getcwd(), configured)  # an absolute path stays as is
+    elif sys.platform == "darwin":
+        registry = Path.home() / "Library" / "Caches" / "ms-playwright"
+    elif sys.platform == "win32":
+        registry = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "ms-playwright"
+    else:
+        registry = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
+    name = {"darwin": "ffmpeg-mac", "win32": "ffmpeg-win64.exe"}.get(sys.platform, "ffmpeg-linux")
+    return registry / f"ffmpeg-{revision}" / name
+
+
+# --- a target that goes away during the run (the plugin's report hook asks) ----------------------------------
+REFUSED_IN_BROWSER = re.compile(r"\b(net::ERR_CONNECTION_REFUSED|NS_ERROR_CONNECTION_REFUSED) at (\S+)")
+
+
+def target_connection_failure(error: BaseException, targets: dict[str, str]) -> str | None:
+    """'<name> <url>: <what>' when error, or an error it was raised from, is a connection that one of targets
+    (name -> URL) refused or never accepted: an httpx ConnectError or ConnectTimeout, or a browser's
+    net::ERR_CONNECTION_REFUSED (also where a check quotes it). None otherwise, also for a refused connection
+    elsewhere (a redirect URI nothing serves)."""
+    import httpx
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        url, what = None, ""
+        if isinstance(current, (httpx.ConnectError, httpx.ConnectTimeout)):
+            try:
+                url = str(current.request.url)
+            except RuntimeError:  # raised without its request
+                url = None
+            what = f"{type(current).__name__}: {str(current).splitlines()[0] if str(current) else 'no connection'}"
+        else:
+            found = REFUSED_IN_BROWSER.search(str(current))
+            if found:
+                url, what = found.group(2), found.group(1)
+        if url is not None:
+            for name, target in targets.items():
+                if _origin(url) == _origin(target):
+                    return f"{name} {target}: {what}"
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or ""), port
 
 
 def exit_status(pytest_code: int, stopped_with: list[int] | None = None) -> int:

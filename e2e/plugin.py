@@ -69,9 +69,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--env-file", type=Path, default=None, help="read CONTRACT §3 variables from this file (default ./.env)")
     group.addoption("--strict-advisories", action="store_true", help="a missed advisory (CONTRACT §4) fails the run")
     group.addoption("--checks-report", action="store_true", help="one line per check with its rule, and a summary")
-    group.addoption("--checks-json", type=Path, default=None, help="write each check's outcome to this JSON file")
+    group.addoption("--checks-json", type=Path, default=None, metavar="PATH",
+                    help="write each check's outcome to this JSON file")
     group.addoption("--rule", action="append", default=[], dest="rules", metavar="ID",
-                    help="run only the checks of this rule (repeatable)")
+                    help="run only the checks of these rules: ids or globs ('refresh.*'), comma-separated; repeatable")
     group.addoption("--require-target", action="store_true",
                     help="a missing CAL_API_URL is a configuration error instead of a run against the embedded sandbox")
     group.addoption("--known-issues", action="append", default=[], type=Path, metavar="FILE",
@@ -86,6 +87,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's junitxml plugin reads its path
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("help", False):
+        return  # pytest --help (calcom-e2e --help-pytest): nothing to read, check or start
     if not getattr(config.option, "xmlpath", None) and not hasattr(config, "workerinput"):
         config.option.xmlpath = str(Path(config.invocation_params.dir, config.getoption("output"), "junit.xml"))
     try:
@@ -99,6 +102,13 @@ def pytest_configure(config: pytest.Config) -> None:
         report.configure(config)
     except (ConfigError, KnownIssuesError) as error:
         stop_run(f"configuration error: {error}", returncode=2)
+    if not hasattr(config, "workerinput"):
+        from .cli import run_problem  # --rule, --output, --checks-json, --video: found now, not at the run's end
+
+        problem = run_problem(config, config.stash[BROWSER_ENDPOINT])
+        if problem is not None:
+            stop_run(problem, returncode=2)
+        config.pluginmanager.register(StopWhenTargetGone(), "calcom-e2e-target-gone")
     config.stash[report.RUN_METADATA] = run_metadata(remote, None, config)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # e2e.http logs each call once, with its duration
     use_node_compile_cache(default_state_dir() / "node-compile-cache")
@@ -140,6 +150,42 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     spawned = config.stash.get(SPAWNED, None)
     if spawned is not None and spawned.process.poll() is None and not config.stash.get(SPAWN_TAKEN, False):
         spawned.abandon()
+
+
+TARGET_UNREACHABLE = "calcom_e2e_target_unreachable"  # a report's user property: the target went away
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after report.py's hook has made the report
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A check that failed on a connection the target refused (or never accepted): the target went away during
+    the run. Said on the report (it crosses pytest-xdist), on which the run stops (StopWhenTargetGone)."""
+    report_: pytest.TestReport = yield
+    if call.excinfo is not None:
+        from .cli import target_connection_failure
+
+        chosen = getattr(item, "funcargs", {}).get("settings") or item.config.stash.get(REMOTE_SETTINGS, None)
+        if isinstance(chosen, Settings):
+            names = ("the embedded sandbox's API", "the embedded sandbox's web pages") if chosen.is_sandbox \
+                else ("CAL_API_URL", "CAL_WEB_URL")
+            failure = target_connection_failure(call.excinfo.value, dict(zip(names, (chosen.api_url, chosen.web_url))))
+            if failure is not None:
+                message = (f"target unreachable during the run: {failure} (in {item.nodeid}); "
+                           "the checks after it were not run")
+                report_.user_properties.append((TARGET_UNREACHABLE, message))
+                if hasattr(item.config, "workerinput"):
+                    item.session.shouldstop = message  # a pytest-xdist worker runs nothing more
+    return report_
+
+
+class StopWhenTargetGone:
+    """Where the reports are gathered (the pytest-xdist controller, or the one process): stops the run with exit
+    status 3 on a report saying the target went away, instead of failing every check after it."""
+
+    @pytest.hookimpl(trylast=True)  # the report is printed and recorded first
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, message in report.user_properties:
+            if key == TARGET_UNREACHABLE:
+                stop_run(str(message), returncode=3)
 
 
 def _runs_tests(config: pytest.Config) -> bool:

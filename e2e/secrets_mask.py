@@ -1,4 +1,5 @@
-"""Masks secrets (client secret, passwords, codes, tokens) in any text the harness shows."""
+"""Masks secrets (client secret, passwords, codes, tokens) in any text the harness shows: known values, and values
+by what they are (a token by its shape, an OAuth code by where it stands; an error's code is no secret)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ SENSITIVE_QUERY = re.compile(r"(?i)([?&](?:code|access_token|refresh_token|token
 SENSITIVE_JSON = re.compile(
     r'(?i)("(?:accessToken|refreshToken|clientSecret|password|code|x-cal-secret-key|authorization)"\s*:\s*")([^"]*)(")'
 )
+# An error code is not a secret: the `code` of an error object ({"error": {"code": "NotFoundException", ...}}, the
+# envelope of CONTRACT §1) whose value is an error's name (a NestJS exception class, an upper-case constant such as
+# NOT_FOUND, Zod's BAD_REQUEST) is shown. Any other `code` value (an OAuth code in a body, a code= parameter) is masked.
+ERROR_OBJECT_CODE = re.compile(r'(?i)"error"\s*:\s*\{[^{}]*?"code"\s*:\s*"([^"]*)"')
+ERROR_NAME = re.compile(r"(?:[A-Z][a-z0-9]+)+(?:Exception|Error)|[A-Z]+(?:_[A-Z]+)*")
 SENSITIVE_HEADER = re.compile(r"(?i)\b(Bearer\s+)([A-Za-z0-9._~+/=-]+)")
 SENSITIVE_FORM = re.compile(r"(?i)\b((?:password|clientSecret)=)([^&\s]+)")
 
@@ -37,7 +43,9 @@ class Redactor:
                 text = text.replace(secret, fingerprint(secret))
         text = JWT_PATTERN.sub(lambda m: fingerprint(m.group(0)), text)
         text = SENSITIVE_QUERY.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
-        text = SENSITIVE_JSON.sub(lambda m: m.group(1) + _masked(m.group(2)) + m.group(3), text)
+        error_codes = {m.start(1) for m in ERROR_OBJECT_CODE.finditer(text) if ERROR_NAME.fullmatch(m.group(1))}
+        text = SENSITIVE_JSON.sub(lambda m: m.group(0) if m.start(2) in error_codes
+                                  else m.group(1) + _masked(m.group(2)) + m.group(3), text)
         text = SENSITIVE_HEADER.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
         return SENSITIVE_FORM.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
 

@@ -9,10 +9,12 @@ follows it. Page event listeners a test adds with `page.on` would outlive it: re
 `--video` on each test gets a page of its own again.
 Artifacts stay per test, as pytest-playwright's options ask: a trace chunk per test (`--tracing`), a
 screenshot (`--screenshot`), the page's video (`--video`), and on failure the page HTML with secrets masked.
+A trace chunk is masked as soon as it is saved (e2e/trace_scrub.py); one that cannot be masked is not kept.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,9 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from .secrets_mask import Redactor
+from .trace_scrub import scrub_trace
+
+log = logging.getLogger("e2e.shared_context")
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,10 @@ class SharedContext:
                 _attempt(lambda: page.screenshot(path=folder / name, full_page=self.options.full_page_screenshot))
         if self.options.tracing != "off":
             keep = self.options.keep(self.options.tracing, failed)
-            self.context.tracing.stop_chunk(path=folder / "trace.zip" if keep else None)
+            trace = folder / "trace.zip"
+            self.context.tracing.stop_chunk(path=trace if keep else None)
+            if keep:
+                _save_masked(trace, redactor)
         _attempt(lambda: self.context.unroute_all(behavior="ignoreErrors"))
         if self.reuse_page and not page.is_closed():
             _attempt(lambda: page.unroute_all(behavior="ignoreErrors"))
@@ -97,6 +105,17 @@ def _attempt(action) -> None:
         action()
     except PlaywrightError:
         pass  # the page or browser is already gone; nothing left to keep
+
+
+def _save_masked(trace: Path, redactor: Redactor) -> None:
+    """Masks the secrets in a trace just saved; a trace that cannot be masked is deleted, never kept as it was."""
+    if not trace.exists():
+        return
+    try:
+        scrub_trace(trace, redactor)
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, an unmasked trace must not stay
+        trace.unlink(missing_ok=True)
+        log.warning("trace %s not kept: masking its secrets failed (%s: %s)", trace, type(error).__name__, error)
 
 
 def _write(path: Path, content) -> None:

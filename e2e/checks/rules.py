@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from fnmatch import fnmatchcase
 
 
 class Level(Enum):
@@ -92,3 +94,32 @@ RULES = _rules(
          "RFC 9700 §4.14.2", W),
     Rule("advisory.redirect_status", "the authorize redirect is 302 or 303, never 307", "RFC 9700 §4.12", W),
 )
+
+
+class UnknownRule(ValueError):
+    """A --rule value that names no rule: an id not in RULES, or a glob matching none."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.patterns = patterns
+        super().__init__(f"--rule {', '.join(repr(p) for p in patterns)}: no such rule "
+                         "(`calcom-e2e --list-rules` lists them)")
+
+
+def select_rules(values: Iterable[str]) -> set[str]:
+    """The rule ids that --rule values select: each value is one id, a glob (`refresh.*`), or several of them
+    comma-separated (`--rule refresh.*,me.rejects_unknown_token`); the option repeats. Raises UnknownRule
+    naming every id or glob that matches no rule."""
+    chosen: set[str] = set()
+    unmatched: list[str] = []
+    for value in values:
+        patterns = [p.strip() for p in value.split(",") if p.strip()]
+        if not patterns:
+            unmatched.append(value)
+        for pattern in patterns:
+            matched = {rule_id for rule_id in RULES if fnmatchcase(rule_id, pattern)}
+            if not matched:
+                unmatched.append(pattern)
+            chosen |= matched
+    if unmatched:
+        raise UnknownRule(unmatched)
+    return chosen
