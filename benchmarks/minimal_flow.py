@@ -20,16 +20,21 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pages.login_page import NATIVE_SUBMIT_GUARD  # noqa: E402
+from pages.login_page import NATIVE_SUBMIT_GUARD
 
-QUIET = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run"]
+QUIET = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--env-file", type=Path, required=True)
-    env = dotenv_values(parser.parse_args().env_file)
+    env = {name: value for name, value in dotenv_values(parser.parse_args().env_file).items() if value is not None}
     phases: dict[str, float] = {}
     mark = time.perf_counter()
 
@@ -42,7 +47,9 @@ def main() -> None:
     with sync_playwright() as playwright:
         bundled = Path(playwright.chromium.executable_path).exists()
         browser = playwright.chromium.launch(
-            args=QUIET, executable_path=None if bundled else shutil.which("chromium") or shutil.which("chromium-browser"))
+            args=QUIET,
+            executable_path=None if bundled else shutil.which("chromium") or shutil.which("chromium-browser"),
+        )
         lap("browser start")
         page = browser.new_page()
         web = env.get("CAL_WEB_URL") or env["CAL_API_URL"]
@@ -73,11 +80,17 @@ def main() -> None:
         browser.close()
     with httpx.Client(base_url=env["CAL_API_URL"]) as http:
         client = env["CAL_CLIENT_ID"]
-        keys = http.post(f"/v2/oauth/{client}/exchange", json={"clientSecret": env["CAL_CLIENT_SECRET"]},
-                         headers={"Authorization": f"Bearer {code}"}).json()["data"]
+        keys = http.post(
+            f"/v2/oauth/{client}/exchange",
+            json={"clientSecret": env["CAL_CLIENT_SECRET"]},
+            headers={"Authorization": f"Bearer {code}"},
+        ).json()["data"]
         lap("exchange")
-        keys = http.post(f"/v2/oauth/{client}/refresh", json={"refreshToken": keys["refreshToken"]},
-                         headers={"x-cal-secret-key": env["CAL_CLIENT_SECRET"]}).json()["data"]
+        keys = http.post(
+            f"/v2/oauth/{client}/refresh",
+            json={"refreshToken": keys["refreshToken"]},
+            headers={"x-cal-secret-key": env["CAL_CLIENT_SECRET"]},
+        ).json()["data"]
         lap("refresh")
         assert http.get("/v2/me", headers={"Authorization": f"Bearer {keys['accessToken']}"}).status_code == 200
         lap("me")

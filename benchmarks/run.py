@@ -91,11 +91,15 @@ class Series:
         print(f"  {self.name}: {wall:.2f} s", file=sys.stderr)
 
     def result(self) -> dict:
-        return {"runs": len(self.walls), "walls_s": [round(w, 3) for w in self.walls],
-                "median_s": round(statistics.median(self.walls), 3),
-                "min_s": round(min(self.walls), 3), "max_s": round(max(self.walls), 3),
-                "peak_rss_mib": round(max(self.peaks), 1),
-                "phases_median_ms": {p: round(statistics.median(v), 1) for p, v in sorted(self.phases.items())}}
+        return {
+            "runs": len(self.walls),
+            "walls_s": [round(w, 3) for w in self.walls],
+            "median_s": round(statistics.median(self.walls), 3),
+            "min_s": round(min(self.walls), 3),
+            "max_s": round(max(self.walls), 3),
+            "peak_rss_mib": round(max(self.peaks), 1),
+            "phases_median_ms": {p: round(statistics.median(v), 1) for p, v in sorted(self.phases.items())},
+        }
 
 
 def run_in_turns(all_series: list[Series], cwd: Path) -> None:
@@ -110,10 +114,11 @@ def minimal_phases(output: str) -> dict[str, float]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def harness_phases(out_dir: Path):
+def harness_phases(out_dir: Path) -> Callable[[str], dict[str, float]]:
     def read(_: str) -> dict[str, float]:
         summary = json.loads((out_dir / "summary.json").read_text())
         return {name: p["median_ms"] for name, p in summary["phases"].items()}
+
     return read
 
 
@@ -123,39 +128,68 @@ def main() -> None:
     parser.add_argument("--full-runs", type=int, default=7, help="runs of (c)")
     parser.add_argument("--fault-runs", type=int, default=1, help="runs of (d)")
     parser.add_argument("--skip-faults", action="store_true")
-    parser.add_argument("--persona", choices=["reference", "calcom"], default="reference",
-                        help="the sandbox persona of (a)-(c): reference (a working consent page, what (a) needs; "
-                             "default) or calcom, whose identical-token defect costs the suite ~1 s per collision")
+    parser.add_argument(
+        "--persona",
+        choices=["reference", "calcom"],
+        default="reference",
+        help="the sandbox persona of (a)-(c): reference (a working consent page, what (a) needs; "
+        "default) or calcom, whose identical-token defect costs the suite ~1 s per collision",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--readme", type=Path, help="also write the table between the speed markers of this file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="calcom-bench-"))
     out = work / "test-results"
     harness = [str(BIN / "calcom-e2e"), "--output", str(out), "--persona", args.persona]
-    with SandboxProcess.start(["--persona", args.persona]) as sandbox:  # (a)'s target; (b) and (c) start their own, as a user's run does
+    # (a)'s target; (b) and (c) start their own, as a user's run does
+    with SandboxProcess.start(["--persona", args.persona]) as sandbox:
         env_file = work / "sandbox.env"
         env_file.write_text(sandbox.info.env_block())
         in_turns = [
-            Series("a_minimal_script", [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"),
-                                        "--env-file", str(env_file)], args.runs, minimal_phases),
+            Series(
+                "a_minimal_script",
+                [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"), "--env-file", str(env_file)],
+                args.runs,
+                minimal_phases,
+            ),
             Series("b_smoke", [*harness, "--smoke"], args.runs, harness_phases(out)),
             Series("c_full_suite", harness, args.full_runs, harness_phases(out)),
         ]
         run_in_turns(in_turns, work)
     results = {one.name: one.result() for one in in_turns}
     if not args.skip_faults:
-        faults = Series("d_fault_self_test",
-                        [sys.executable, "-m", "pytest", str(ROOT / "tests" / "harness" / "test_faults.py"), "-n", "2",
-                         "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")],
-                        args.fault_runs, lambda _: {})
+        faults = Series(
+            "d_fault_self_test",
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(ROOT / "tests" / "harness" / "test_faults.py"),
+                "-n",
+                "2",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                str(ROOT),
+                "-c",
+                str(ROOT / "pyproject.toml"),
+            ],
+            args.fault_runs,
+            lambda _: {},
+        )
         run_in_turns([faults], work)
         results[faults.name] = faults.result()
     baseline = results["a_minimal_script"]["median_s"]
     for result in results.values():
         result["ratio_to_a"] = round(result["median_s"] / baseline, 2)
     print_table(results)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-               "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
+    }
     args.json.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(f"\nwritten: {args.json}")
     if args.readme:
@@ -163,16 +197,27 @@ def main() -> None:
 
 
 def write_readme_table(readme: Path, results: dict[str, dict], machine: dict) -> None:
-    labels = {"a_minimal_script": "(a) plain Playwright + httpx, one flow", "b_smoke": "(b) `calcom-e2e --smoke`",
-              "c_full_suite": "(c) `calcom-e2e` (full flow suite)", "d_fault_self_test": "(d) fault self-test, `-n 2`"}
+    labels = {
+        "a_minimal_script": "(a) plain Playwright + httpx, one flow",
+        "b_smoke": "(b) `calcom-e2e --smoke`",
+        "c_full_suite": "(c) `calcom-e2e` (full flow suite)",
+        "d_fault_self_test": "(d) fault self-test, `-n 2`",
+    }
     rows = ["| run | median s | min–max s | × (a) | peak MiB |", "|---|---|---|---|---|"]
     for name, r in results.items():
-        rows.append(f"| {labels.get(name, name)} | {r['median_s']:.2f} | {r['min_s']:.2f}–{r['max_s']:.2f} | "
-                    f"{r['ratio_to_a']:.2f} | {r['peak_rss_mib']:.0f} |")
-    phases = "; ".join(f"{name[:1]}: " + ", ".join(f"{p} {ms:.0f}" for p, ms in r["phases_median_ms"].items())
-                       for name, r in results.items() if r["phases_median_ms"])
-    note = (f"Measured with `python benchmarks/run.py` on {machine['cpus']} cores, Python {machine['python']}"
-            f"{', PYTHONDONTWRITEBYTECODE=1' if machine['PYTHONDONTWRITEBYTECODE'] else ''}. Phase medians (ms): {phases}.")
+        rows.append(
+            f"| {labels.get(name, name)} | {r['median_s']:.2f} | {r['min_s']:.2f}–{r['max_s']:.2f} | "
+            f"{r['ratio_to_a']:.2f} | {r['peak_rss_mib']:.0f} |"
+        )
+    phases = "; ".join(
+        f"{name[:1]}: " + ", ".join(f"{p} {ms:.0f}" for p, ms in r["phases_median_ms"].items())
+        for name, r in results.items()
+        if r["phases_median_ms"]
+    )
+    note = (
+        f"Measured with `python benchmarks/run.py` on {machine['cpus']} cores, Python {machine['python']}"
+        f"{', PYTHONDONTWRITEBYTECODE=1' if machine['PYTHONDONTWRITEBYTECODE'] else ''}. Phase medians (ms): {phases}."
+    )
     text = readme.read_text()
     head, rest = text.split("<!-- speed:start -->", 1)
     tail = rest.split("<!-- speed:end -->", 1)[1]
@@ -182,8 +227,10 @@ def write_readme_table(readme: Path, results: dict[str, dict], machine: dict) ->
 def print_table(results: dict[str, dict]) -> None:
     print(f"\n{'':22} {'median s':>9} {'min':>7} {'max':>7} {'x (a)':>6} {'peak MiB':>9}")
     for name, r in results.items():
-        print(f"{name:22} {r['median_s']:9.2f} {r['min_s']:7.2f} {r['max_s']:7.2f} {r['ratio_to_a']:6.2f} "
-              f"{r['peak_rss_mib']:9.0f}")
+        print(
+            f"{name:22} {r['median_s']:9.2f} {r['min_s']:7.2f} {r['max_s']:7.2f} {r['ratio_to_a']:6.2f} "
+            f"{r['peak_rss_mib']:9.0f}"
+        )
     print("\nphases (median ms):")
     for name, r in results.items():
         if r["phases_median_ms"]:

@@ -30,8 +30,9 @@ def system_chromium() -> str | None:
     return None
 
 
-def chromium_launch_overrides(bundled_executable: str, channel: str | None, running_as_root: bool,
-                              ws_endpoint: str | None = None) -> dict[str, Any]:
+def chromium_launch_overrides(
+    bundled_executable: str, channel: str | None, running_as_root: bool, ws_endpoint: str | None = None
+) -> dict[str, Any]:
     """Launch arguments to add to pytest-playwright's: quiet flags, and an executable when needed.
 
     A channel (--browser-channel) or Playwright's own Chromium needs no executable_path; nor does a Playwright

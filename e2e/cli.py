@@ -35,29 +35,54 @@ SET_BY_CALCOM_E2E = {"--checks-report": "always on under calcom-e2e", "--sandbox
 def build_parser(for_help: bool = False) -> argparse.ArgumentParser:
     """calcom-e2e's own options. For --help, the plugin's options too (those go to pytest unparsed)."""
     parser = argparse.ArgumentParser(
-        prog="calcom-e2e", usage=USAGE, description=__doc__, add_help=False,
+        prog="calcom-e2e",
+        usage=USAGE,
+        description=__doc__,
+        add_help=False,
         allow_abbrev=False,  # an abbreviation is pytest's (--strict is not --strict-advisories)
         epilog="pytest's and pytest-playwright's own options: calcom-e2e --help-pytest (or python -m pytest --help)",
         # one line per option, however long its help
-        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=44, width=10_000))
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=44, width=10_000),
+    )
     parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
-    parser.add_argument("--help-pytest", action="store_true",
-                        help="show pytest's help for the flow suite: its options, pytest-playwright's and these, and exit")
-    parser.add_argument("--list-rules", action="store_true",
-                        help="list every rule (id, level, reference, title), one a line, and exit; runs nothing")
-    parser.add_argument("--env-file", type=Path, metavar="FILE",
-                        help="read the CONTRACT §3 variables from this file (default ./.env)")
+    parser.add_argument(
+        "--help-pytest",
+        action="store_true",
+        help="show pytest's help for the flow suite: its options, pytest-playwright's and these, and exit",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="list every rule (id, level, reference, title), one a line, and exit; runs nothing",
+    )
+    parser.add_argument(
+        "--env-file", type=Path, metavar="FILE", help="read the CONTRACT §3 variables from this file (default ./.env)"
+    )
     parser.add_argument("--smoke", action="store_true", help="run only the release check (marker 'smoke')")
     parser.add_argument("--strict-advisories", action="store_true", help="a missed advisory fails the run")
-    parser.add_argument("--require-target", action="store_true",
-                        help="a missing CAL_API_URL is a configuration error, not a run against the embedded sandbox "
-                             "(for CI, where a missing secret arrives empty)")
-    parser.add_argument("--known-issues", action="append", default=[], type=Path, metavar="FILE",
-                        help="more known Cal.com defects, as e2e/known_issues.toml (repeatable)")
-    parser.add_argument("--no-known-issues", action="store_true",
-                        help="no known defects: a check failing in a known way fails the run")
-    parser.add_argument("--persona", choices=["calcom", "reference"], default="calcom",
-                        help="the embedded sandbox's persona: Cal.com as it ships (default) or the intended behaviour")
+    parser.add_argument(
+        "--require-target",
+        action="store_true",
+        help="a missing CAL_API_URL is a configuration error, not a run against the embedded sandbox "
+        "(for CI, where a missing secret arrives empty)",
+    )
+    parser.add_argument(
+        "--known-issues",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="more known Cal.com defects, as e2e/known_issues.toml (repeatable)",
+    )
+    parser.add_argument(
+        "--no-known-issues", action="store_true", help="no known defects: a check failing in a known way fails the run"
+    )
+    parser.add_argument(
+        "--persona",
+        choices=["calcom", "reference"],
+        default="calcom",
+        help="the embedded sandbox's persona: Cal.com as it ships (default) or the intended behaviour",
+    )
     if for_help:
         group = parser.add_argument_group("options of the harness's pytest plugin (calcom-e2e passes them on)")
         own = {flag for action in parser._actions for flag in action.option_strings}
@@ -65,8 +90,11 @@ def build_parser(for_help: bool = False) -> argparse.ArgumentParser:
             if own.intersection(flags):
                 continue
             note = SET_BY_CALCOM_E2E.get(flags[0])
-            group.add_argument(*flags, help=attrs.get("help", "") + (f" ({note})" if note else ""),
-                               **{k: v for k, v in attrs.items() if k in ("action", "metavar", "choices")})
+            group.add_argument(
+                *flags,
+                help=attrs.get("help", "") + (f" ({note})" if note else ""),
+                **{k: v for k, v in attrs.items() if k in ("action", "metavar", "choices")},
+            )
     return parser
 
 
@@ -93,7 +121,7 @@ def plugin_options() -> list[tuple[list[str], dict[str, Any]]]:
         def addini(self, *args: Any, **kwargs: Any) -> None:
             pass
 
-    plugin.pytest_addoption(Parser())  # type: ignore[arg-type]
+    plugin.pytest_addoption(Parser())  # type: ignore[arg-type]  # a recorder standing in for pytest.Parser
     return recorded.get("calcom-e2e", [])
 
 
@@ -124,11 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"calcom-e2e: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if not FLOW_SUITE.is_dir():
-        print(f"calcom-e2e: the flow suite is not at {FLOW_SUITE}; install from a checkout (pip install -e .)",
-              file=sys.stderr)
+        print(
+            f"calcom-e2e: the flow suite is not at {FLOW_SUITE}; install from a checkout (pip install -e .)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if remote is not None:
-        problem = unreachable(remote.api_url) or (unreachable(remote.web_url) if remote.web_url != remote.api_url else None)
+        problem = unreachable(remote.api_url) or (
+            unreachable(remote.web_url) if remote.web_url != remote.api_url else None
+        )
         if problem:
             print(f"calcom-e2e: target unreachable: {problem}", file=sys.stderr)
             return EXIT_UNREACHABLE
@@ -144,19 +176,26 @@ def pytest_command(args: argparse.Namespace, pytest_args: list[str], env_file: P
     what it did not know itself (last, so that they win)."""
     if args.smoke:
         pytest_args = with_smoke(pytest_args)
-    return [str(FLOW_SUITE), *suite_config(),
-            "--checks-report", *(["--env-file", str(env_file)] if env_file else []),
-            *(["-m", "smoke"] if args.smoke and not _has_marker_expression(pytest_args) else []),
-            *(["--strict-advisories"] if args.strict_advisories else []),
-            *(["--require-target"] if args.require_target else []),
-            *(["--no-known-issues"] if args.no_known_issues else []),
-            *(a for path in args.known_issues for a in ("--known-issues", str(path.resolve()))),
-            "--sandbox-persona", args.persona,
-            *artifact_defaults(pytest_args), *step_log(pytest_args),
-            # a failed check's reason is its first line; pytest's long tracebacks bury it
-            *([] if any(a.startswith("--tb") for a in pytest_args) else ["--tb=short"]),
-            # the flow suite checks with require(), not bare asserts: no assertion rewriting to pay for
-            *([] if any(a.startswith("--assert") for a in pytest_args) else ["--assert=plain"]), *pytest_args]
+    return [
+        str(FLOW_SUITE),
+        *suite_config(),
+        "--checks-report",
+        *(["--env-file", str(env_file)] if env_file else []),
+        *(["-m", "smoke"] if args.smoke and not _has_marker_expression(pytest_args) else []),
+        *(["--strict-advisories"] if args.strict_advisories else []),
+        *(["--require-target"] if args.require_target else []),
+        *(["--no-known-issues"] if args.no_known_issues else []),
+        *(a for path in args.known_issues for a in ("--known-issues", str(path.resolve()))),
+        "--sandbox-persona",
+        args.persona,
+        *artifact_defaults(pytest_args),
+        *step_log(pytest_args),
+        # a failed check's reason is its first line; pytest's long tracebacks bury it
+        *([] if any(a.startswith("--tb") for a in pytest_args) else ["--tb=short"]),
+        # the flow suite checks with require(), not bare asserts: no assertion rewriting to pay for
+        *([] if any(a.startswith("--assert") for a in pytest_args) else ["--assert=plain"]),
+        *pytest_args,
+    ]
 
 
 def rule_lines() -> list[str]:
@@ -165,12 +204,14 @@ def rule_lines() -> list[str]:
 
     id_width = max(len(rule_id) for rule_id in RULES)
     reference_width = max(len(rule.reference) for rule in RULES.values())
-    return [f"{rule.id:<{id_width}}  {rule.level.value:<7}  {rule.reference:<{reference_width}}  {rule.title}"
-            for rule in RULES.values()]
+    return [
+        f"{rule.id:<{id_width}}  {rule.level.value:<7}  {rule.reference:<{reference_width}}  {rule.title}"
+        for rule in RULES.values()
+    ]
 
 
 def _has_marker_expression(pytest_args: list[str]) -> bool:
-    return any(a == "-m" or a.startswith("-m") and len(a) > 2 for a in pytest_args)
+    return any(a == "-m" or (a.startswith("-m") and len(a) > 2) for a in pytest_args)
 
 
 def with_smoke(pytest_args: list[str]) -> list[str]:
@@ -199,12 +240,21 @@ def step_log(pytest_args: list[str]) -> list[str]:
     verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in pytest_args)
     if not verbose:
         return []
-    return ["-o", "log_cli=true", "--log-cli-level=INFO",
-            "-o", "log_cli_format=%(asctime)s.%(msecs)03d %(name)-9s %(message)s", "-o", "log_cli_date_format=%H:%M:%S"]
+    return [
+        "-o",
+        "log_cli=true",
+        "--log-cli-level=INFO",
+        "-o",
+        "log_cli_format=%(asctime)s.%(msecs)03d %(name)-9s %(message)s",
+        "-o",
+        "log_cli_date_format=%H:%M:%S",
+    ]
 
 
 def run_doctor(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="calcom-e2e doctor", description="check configuration, target, browser and login")
+    parser = argparse.ArgumentParser(
+        prog="calcom-e2e doctor", description="check configuration, target, browser and login"
+    )
     parser.add_argument("--env-file", type=Path)
     parser.add_argument("--require-target", action="store_true", help="a missing CAL_API_URL is an error")
     args = parser.parse_args(argv)
@@ -250,13 +300,18 @@ def run_problem(config: pytest.Config, browser_ws_endpoint: str | None) -> str |
         if why:
             return f"configuration error: --checks-json {path}: cannot write there: {why}"
     video = config.getoption("video", None) or "off"
-    remote_browser = browser_ws_endpoint is not None and \
-        urlsplit(browser_ws_endpoint).hostname not in ("127.0.0.1", "localhost", "::1")
+    remote_browser = browser_ws_endpoint is not None and urlsplit(browser_ws_endpoint).hostname not in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
     if video != "off" and not remote_browser:  # a Playwright server on another machine has its own ffmpeg
         ffmpeg = ffmpeg_executable()
         if not (ffmpeg.is_file() and os.access(ffmpeg, os.X_OK)):
-            return (f"configuration error: --video {video} needs Playwright's ffmpeg, which is not at {ffmpeg}: "
-                    "run `playwright install ffmpeg`, or leave --video off")
+            return (
+                f"configuration error: --video {video} needs Playwright's ffmpeg, which is not at {ffmpeg}: "
+                "run `playwright install ffmpeg`, or leave --video off"
+            )
     return None
 
 

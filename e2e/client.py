@@ -47,13 +47,18 @@ class OAuthApi:
 
     # --- POST /v2/oauth/{clientId}/authorize -----------------------------------------------
     def o_auth_flow_controller_authorize_raw(
-        self, client_id: str, o_auth_authorize_input: OAuthAuthorizeInput | None,
-        cookies: Mapping[str, str] | None = None, json: Any = UNSET,
+        self,
+        client_id: str,
+        o_auth_authorize_input: OAuthAuthorizeInput | None,
+        cookies: Mapping[str, str] | None = None,
+        json: Any = UNSET,
     ) -> httpx.Response:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
         return self.http.post(
-            f"/v2/oauth/{_segment(client_id)}/authorize", json=_body(o_auth_authorize_input, json),
-            headers=headers, follow_redirects=False,
+            f"/v2/oauth/{_segment(client_id)}/authorize",
+            json=_body(o_auth_authorize_input, json),
+            headers=headers,
+            follow_redirects=False,
         )
 
     def o_auth_flow_controller_authorize(
@@ -67,12 +72,16 @@ class OAuthApi:
 
     # --- POST /v2/oauth/{clientId}/exchange ------------------------------------------------
     def o_auth_flow_controller_exchange_raw(
-        self, authorization: str | None, client_id: str,
-        exchange_authorization_code_input: ExchangeAuthorizationCodeInput | None, json: Any = UNSET,
+        self,
+        authorization: str | None,
+        client_id: str,
+        exchange_authorization_code_input: ExchangeAuthorizationCodeInput | None,
+        json: Any = UNSET,
     ) -> httpx.Response:
         headers = {"Authorization": authorization} if authorization is not None else {}
         return self.http.post(
-            f"/v2/oauth/{_segment(client_id)}/exchange", headers=headers,
+            f"/v2/oauth/{_segment(client_id)}/exchange",
+            headers=headers,
             json=_body(exchange_authorization_code_input, json),
         )
 
@@ -84,7 +93,10 @@ class OAuthApi:
 
     # --- POST /v2/oauth/{clientId}/refresh -------------------------------------------------
     def o_auth_flow_controller_refresh_access_token_raw(
-        self, client_id: str, x_cal_secret_key: str | None, refresh_token_input: RefreshTokenInput | None,
+        self,
+        client_id: str,
+        x_cal_secret_key: str | None,
+        refresh_token_input: RefreshTokenInput | None,
         json: Any = UNSET,
     ) -> httpx.Response:
         headers = {"x-cal-secret-key": x_cal_secret_key} if x_cal_secret_key is not None else {}
@@ -95,7 +107,9 @@ class OAuthApi:
     def o_auth_flow_controller_refresh_access_token(
         self, client_id: str, x_cal_secret_key: str, refresh_token_input: RefreshTokenInput
     ) -> KeysResponseDto:
-        response = self.o_auth_flow_controller_refresh_access_token_raw(client_id, x_cal_secret_key, refresh_token_input)
+        response = self.o_auth_flow_controller_refresh_access_token_raw(
+            client_id, x_cal_secret_key, refresh_token_input
+        )
         return _keys("refresh", response)
 
     # --- GET /v2/me ------------------------------------------------------------------------

@@ -44,32 +44,45 @@ def guarding_tests(suite: Path = FLOW_SUITE) -> dict[str, list[str]]:
 
 
 def _rule_markers(node: ast.FunctionDef) -> list[str]:
-    ids = []
+    ids: list[str] = []
     for decorator in node.decorator_list:
-        if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
-                and decorator.func.attr == "rule" and decorator.args and isinstance(decorator.args[0], ast.Constant)):
+        if (
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Attribute)
+            and decorator.func.attr == "rule"
+            and decorator.args
+            and isinstance(decorator.args[0], ast.Constant)
+            and isinstance(decorator.args[0].value, str)
+        ):
             ids.append(decorator.args[0].value)
     return ids
 
 
 def rows() -> list[Row]:
     tests = guarding_tests()
-    return [Row(rule, tests.get(rule.id, []), [f for f in FAULTS.values() if f.rule_id == rule.id])
-            for rule in RULES.values()]
+    return [
+        Row(rule, tests.get(rule.id, []), [f for f in FAULTS.values() if f.rule_id == rule.id])
+        for rule in RULES.values()
+    ]
 
 
 def markdown(table: list[Row]) -> str:
-    lines = ["| rule | level | reference | check (tests/flow) | fault that proves it | known Cal.com defect |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| rule | level | reference | check (tests/flow) | fault that proves it | known Cal.com defect |",
+        "|---|---|---|---|---|---|",
+    ]
     defects = known_defects([])
     for row in table:
         level = "warning" if row.rule.level is Level.WARNING else "failure"
         checks = "<br>".join(f"`{c}`" for c in row.checks) or "**GAP: no check**"
-        faults = "<br>".join(f"`{f.name}`" + ("" if f.applies_to("calcom") else " (reference)") for f in row.faults) \
+        faults = (
+            "<br>".join(f"`{f.name}`" + ("" if f.applies_to("calcom") else " (reference)") for f in row.faults)
             or "**GAP: no fault**"
+        )
         known = "<br>".join(f"`{d.id}`" for d in defects if row.rule.id in d.shows) or "–"
-        lines.append(f"| `{row.rule.id}` {row.rule.title} | {level} | {row.rule.reference} | {checks} | {faults} "
-                     f"| {known} |")
+        lines.append(
+            f"| `{row.rule.id}` {row.rule.title} | {level} | {row.rule.reference} | {checks} | {faults} | {known} |"
+        )
     return "\n".join(lines)
 
 

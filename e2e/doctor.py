@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Playwright, StorageState, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from pages import ConsentPage, Selectors
@@ -22,12 +22,12 @@ from pages import ConsentPage, Selectors
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi
 from .flow import LoginFailed, cookies_for, sign_in
-from .ledger import CodeLedger, journal_path
-from .preflight import Misconfigured
-from .preflight import check_authorize as check_authorize_flow
 from .http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
+from .ledger import CodeLedger, journal_path
 from .models import RefreshTokenInput
 from .phases import PhaseTimer
+from .preflight import Misconfigured
+from .preflight import check_authorize as check_authorize_flow
 from .sandbox.launcher import SandboxProcess, SandboxStartError
 from .settings import (
     ConfigError,
@@ -59,9 +59,13 @@ def check_web(settings: Settings) -> Finding:
         response = httpx.get(url, timeout=TIMEOUT_S)
     except httpx.HTTPError as error:
         detail = str(error) or f"no answer within {TIMEOUT_S:.0f}s"
-        return Finding(False, "web", f"{url}: {type(error).__name__}: {detail}", "check CAL_WEB_URL and that the site is up")
+        return Finding(
+            False, "web", f"{url}: {type(error).__name__}: {detail}", "check CAL_WEB_URL and that the site is up"
+        )
     if response.status_code != 200:
-        return Finding(False, "web", f"{url} answered HTTP {response.status_code}", "CAL_WEB_URL must serve /auth/login")
+        return Finding(
+            False, "web", f"{url} answered HTTP {response.status_code}", "CAL_WEB_URL must serve /auth/login"
+        )
     return Finding(True, "web", f"{url} answers")
 
 
@@ -70,18 +74,26 @@ def check_api(api: OAuthApi, settings: Settings) -> Finding:
         # a code that cannot exist: Cal.com answers 400 "Invalid OAuth Client." (without an Authorization header
         # at all it crashes with a 500: a known defect, CONTRACT §5)
         response = api.o_auth_flow_controller_exchange_raw(
-            "Bearer calcom-e2e-probe", settings.client_id, None, json={"clientSecret": "x"})
+            "Bearer calcom-e2e-probe", settings.client_id, None, json={"clientSecret": "x"}
+        )
     except httpx.HTTPError as error:
-        return Finding(False, "api", f"{settings.api_url}: {type(error).__name__}", "check CAL_API_URL and that the API is up")
+        return Finding(
+            False, "api", f"{settings.api_url}: {type(error).__name__}", "check CAL_API_URL and that the API is up"
+        )
     if response.status_code == 400 and _is_envelope(response):
         return Finding(True, "api", f"{settings.api_url} answers like Cal.com's API v2")
-    return Finding(False, "api", f"POST /v2/oauth/{{clientId}}/exchange answered HTTP {response.status_code}, not Cal.com's "
-                   "400 envelope", "CAL_API_URL must be the API base (e.g. https://api.cal.com), not the web app")
+    return Finding(
+        False,
+        "api",
+        f"POST /v2/oauth/{{clientId}}/exchange answered HTTP {response.status_code}, not Cal.com's 400 envelope",
+        "CAL_API_URL must be the API base (e.g. https://api.cal.com), not the web app",
+    )
 
 
 def check_client(api: OAuthApi, settings: Settings) -> Finding:
     response = api.o_auth_flow_controller_refresh_access_token_raw(
-        settings.client_id, settings.client_secret.reveal(), RefreshTokenInput(secrets.token_urlsafe(16)))
+        settings.client_id, settings.client_secret.reveal(), RefreshTokenInput(secrets.token_urlsafe(16))
+    )
     message = _message(response)
     if response.status_code == 400:
         return Finding(True, "client", f"client {settings.client_id} exists and CAL_CLIENT_SECRET is right")
@@ -89,7 +101,9 @@ def check_client(api: OAuthApi, settings: Settings) -> Finding:
         return Finding(False, "client", f"no OAuth client {settings.client_id}", "check CAL_CLIENT_ID")
     if "secret" in message.lower():
         return Finding(False, "client", "the client secret is refused", "check CAL_CLIENT_SECRET")
-    return Finding(False, "client", f"refresh probe answered HTTP {response.status_code}: {message}", "see the API's logs")
+    return Finding(
+        False, "client", f"refresh probe answered HTTP {response.status_code}: {message}", "see the API's logs"
+    )
 
 
 def check_http_login(settings: Settings) -> Finding:
@@ -99,25 +113,36 @@ def check_http_login(settings: Settings) -> Finding:
     except HttpLoginRefused as refusal:
         return Finding(False, "http login", str(refusal), "check E2E_USER_EMAIL and E2E_USER_PASSWORD")
     except HttpLoginUnavailable as reason:
-        return Finding(True, "http login", f"unavailable ({reason})",
-                       "fine: runs of API-level checks alone log in through the browser instead", note=True)
-    return Finding(True, "http login", f"{settings.user_email} can log in over HTTP: API-level checks alone need no browser")
+        return Finding(
+            True,
+            "http login",
+            f"unavailable ({reason})",
+            "fine: runs of API-level checks alone log in through the browser instead",
+            note=True,
+        )
+    return Finding(
+        True, "http login", f"{settings.user_email} can log in over HTTP: API-level checks alone need no browser"
+    )
 
 
-def check_browser(playwright, root: bool) -> tuple[Finding, Browser | None]:
+def check_browser(playwright: Playwright, root: bool) -> tuple[Finding, Browser | None]:
     try:
         options = chromium_launch_overrides(playwright.chromium.executable_path, None, root)
         browser = playwright.chromium.launch(**options, timeout=TIMEOUT_S * 3000)
     except BrowserNotFound as error:
         return Finding(False, "browser", str(error)), None
     except PlaywrightError as error:
-        return Finding(False, "browser", f"Chromium did not start: {str(error).splitlines()[0]}",
-                       "run `playwright install chromium` or install the system chromium"), None
+        return Finding(
+            False,
+            "browser",
+            f"Chromium did not start: {str(error).splitlines()[0]}",
+            "run `playwright install chromium` or install the system chromium",
+        ), None
     where = options.get("executable_path", "Playwright's own Chromium")
     return Finding(True, "browser", f"Chromium {browser.version} starts ({where})"), browser
 
 
-def check_login(browser: Browser, settings: Settings) -> tuple[Finding, dict | None]:
+def check_login(browser: Browser, settings: Settings) -> tuple[Finding, StorageState | None]:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -130,18 +155,25 @@ def check_login(browser: Browser, settings: Settings) -> tuple[Finding, dict | N
     return Finding(True, "login", f"{settings.user_email} can log in"), state
 
 
-def check_authorize(settings: Settings, state: dict) -> Finding:
+def check_authorize(settings: Settings, state: StorageState) -> Finding:
     """The session reaches the API, CAL_REDIRECT_URI is registered, no code is pending (journaled ones are settled
     first), the client holds PROFILE_READ. The code this obtains is exchanged."""
-    journal = None if settings.is_sandbox else journal_path(settings.state_dir, settings.api_url, settings.client_id,
-                                                              settings.user_email)
+    journal = (
+        None
+        if settings.is_sandbox
+        else journal_path(settings.state_dir, settings.api_url, settings.client_id, settings.user_email)
+    )
     with httpx.Client(base_url=settings.api_url, timeout=TIMEOUT_S) as http:
         api = OAuthApi(http)
         ledger = CodeLedger(api, journal)
         left = ledger.recover(settings.client_secret.reveal()) if journal else {}
         if left:
-            return Finding(False, "authorize", f"{len(left)} code(s) an earlier run left could not be exchanged: "
-                           f"{next(iter(left.values()))}", f"fix that, then run again; the journal is {journal}")
+            return Finding(
+                False,
+                "authorize",
+                f"{len(left)} code(s) an earlier run left could not be exchanged: {next(iter(left.values()))}",
+                f"fix that, then run again; the journal is {journal}",
+            )
         try:
             check_authorize_flow(api, settings, cookies_for(state, settings.api_url), ledger)
         except Misconfigured as problem:
@@ -149,21 +181,33 @@ def check_authorize(settings: Settings, state: dict) -> Finding:
         finally:
             stuck = ledger.settle()
         if stuck:
-            return Finding(False, "authorize", f"the code doctor obtained could not be exchanged: "
-                           f"{next(iter(ledger.stuck().values()))}", f"it stays journaled in {journal}")
-    return Finding(True, "authorize", "the session reaches the API, the redirect URI is registered, no code is "
-                   "pending, the client may read the profile")
+            return Finding(
+                False,
+                "authorize",
+                f"the code doctor obtained could not be exchanged: {next(iter(ledger.stuck().values()))}",
+                f"it stays journaled in {journal}",
+            )
+    return Finding(
+        True,
+        "authorize",
+        "the session reaches the API, the redirect URI is registered, no code is "
+        "pending, the client may read the profile",
+    )
 
 
-def check_consent(browser: Browser, settings: Settings, state: dict) -> Finding:
+def check_consent(browser: Browser, settings: Settings, state: StorageState) -> Finding:
     context = browser.new_context(storage_state=state)
     try:
         consent = ConsentPage(context.new_page(), settings.web_url)
         consent.open(settings.client_id, settings.redirect_uri)
         consent.allow_button.wait_for(timeout=TIMEOUT_S * 1000)
     except PlaywrightError:
-        return Finding(False, "consent", "the consent page shows no Allow button for this client and redirect URI",
-                       "check that CAL_REDIRECT_URI is registered for CAL_CLIENT_ID, exactly")
+        return Finding(
+            False,
+            "consent",
+            "the consent page shows no Allow button for this client and redirect URI",
+            "check that CAL_REDIRECT_URI is registered for CAL_CLIENT_ID, exactly",
+        )
     finally:
         context.close()
     return Finding(True, "consent", "the consent page offers Allow for CAL_REDIRECT_URI")
@@ -180,7 +224,13 @@ def run(env_file: Path | None, out: Callable[[str], None] = print, require_targe
         if settings is None:
             out(Finding(False, "configuration", "the embedded sandbox did not start", "see its log above").line())
             return 3
-        out(Finding(True, "configuration", "embedded sandbox" if settings.is_sandbox else f"remote target {settings.api_url}").line())
+        out(
+            Finding(
+                True,
+                "configuration",
+                "embedded sandbox" if settings.is_sandbox else f"remote target {settings.api_url}",
+            ).line()
+        )
         web = check_web(settings)
         out(web.line())
         if not web.ok:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Page, StorageState
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors, codes_in
@@ -25,7 +26,6 @@ from .models import ExchangeAuthorizationCodeInput, KeysResponseDto, OAuthAuthor
 from .phases import PhaseTimer
 from .secrets_mask import Redactor
 from .settings import Settings
-
 
 log = logging.getLogger("e2e.flow")
 
@@ -55,7 +55,7 @@ class SignIn:
     authorize call sent from the browser's own context (its cookies, recorded in its trace): `allow_error` says
     what the page did, `code_url` carries the code either way, `code_source` says where it came from."""
 
-    storage_state: dict = field(repr=False)
+    storage_state: StorageState = field(repr=False)
     landed_url: str
     consent_shown: bool
     session_email: str | None = None  # who NextAuth's /api/auth/session says is logged in (None: not told)
@@ -68,8 +68,15 @@ class SignIn:
     evidence_dir: str | None = None  # trace, screenshot and page HTML of a failed flow
 
 
-def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: float, timer: PhaseTimer,
-            on_code: Callable[[str], None] | None = None, allow: bool = True) -> SignIn:
+def sign_in(
+    page: Page,
+    settings: Settings,
+    selectors: Selectors,
+    timeout_ms: float,
+    timer: PhaseTimer,
+    on_code: Callable[[str], None] | None = None,
+    allow: bool = True,
+) -> SignIn:
     """Logs the test user in through the real login page, back to the consent page, and clicks Allow there.
 
     A failed login raises LoginFailed; a failed Allow is recorded in the result (the session is still good).
@@ -79,13 +86,15 @@ def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: fl
     catcher = RedirectCatcher(page.context, settings.redirect_uri, on_code)
     with timer.measure("login"):
         _log_in(login, consent, settings, selectors, timeout_ms)
-    with timer.measure("consent"):
-        try:
-            consent.wait_until_loaded(min(timeout_ms, ALLOW_BOUND_MS))
-        except PlaywrightTimeout:
-            pass  # recorded as consent_shown=False below; the session itself is good
-    result = SignIn(page.context.storage_state(), page.url, consent.allow_button.is_visible(),
-                    session_email=_session_email(page, settings.web_url))
+    with timer.measure("consent"), contextlib.suppress(PlaywrightTimeout):
+        # a timeout is recorded as consent_shown=False below; the session itself is good
+        consent.wait_until_loaded(min(timeout_ms, ALLOW_BOUND_MS))
+    result = SignIn(
+        page.context.storage_state(),
+        page.url,
+        consent.allow_button.is_visible(),
+        session_email=_session_email(page, settings.web_url),
+    )
     if not allow:
         return result
     if result.consent_shown:
@@ -100,8 +109,12 @@ def sign_in(page: Page, settings: Settings, selectors: Selectors, timeout_ms: fl
     for code in codes_in(code_url or ""):
         if on_code is not None:
             on_code(code)
-    return replace(result, allow_error=allow_error + (f"; {problem}" if problem else ""), code_url=code_url,
-                   code_source="the authorize call sent from the browser" if code_url else "")
+    return replace(
+        result,
+        allow_error=allow_error + (f"; {problem}" if problem else ""),
+        code_url=code_url,
+        code_source="the authorize call sent from the browser" if code_url else "",
+    )
 
 
 def _allow(page: Page, consent: ConsentPage, catcher: RedirectCatcher, timeout_ms: float) -> tuple[str | None, str]:
@@ -112,8 +125,11 @@ def _allow(page: Page, consent: ConsentPage, catcher: RedirectCatcher, timeout_m
         return catcher.wait(page, min(timeout_ms, ALLOW_BOUND_MS)).url, ""
     except PlaywrightTimeout:
         if page.url == before:
-            return None, f"Allow did nothing within {ALLOW_BOUND_MS / 1000:.0f}s: the browser stayed on " \
-                         f"{urlsplit(before).path} and no redirect came"
+            return (
+                None,
+                f"Allow did nothing within {ALLOW_BOUND_MS / 1000:.0f}s: the browser stayed on "
+                f"{urlsplit(before).path} and no redirect came",
+            )
     except PlaywrightError as error:
         return None, f"Allow did not land on the redirect URI: {str(error).splitlines()[0]}"
     try:  # the page moved: Allow is doing something, give it the full time
@@ -134,8 +150,10 @@ def authorize_from_browser(page: Page, settings: Settings) -> tuple[str | None, 
     if 300 <= response.status < 400 and "code=" in location:
         return location, ""
     if response.status == 401:
-        return None, ("the authorize call with the browser's cookies answered 401: the web app's session cookie does "
-                      f"not reach {settings.api_url} (NEXTAUTH_COOKIE_DOMAIN must cover both hosts, CONTRACT §3)")
+        return None, (
+            "the authorize call with the browser's cookies answered 401: the web app's session cookie does "
+            f"not reach {settings.api_url} (NEXTAUTH_COOKIE_DOMAIN must cover both hosts, CONTRACT §3)"
+        )
     return None, f"the authorize call from the browser answered HTTP {response.status}: {response.text()[:200]}"
 
 
@@ -149,33 +167,41 @@ def _session_email(page: Page, web_url: str) -> str | None:
     return user.get("email") if isinstance(user, dict) and isinstance(user.get("email"), str) else None
 
 
-def _log_in(login: LoginPage, consent: ConsentPage, settings: Settings, selectors: Selectors, timeout_ms: float) -> None:
+def _log_in(
+    login: LoginPage, consent: ConsentPage, settings: Settings, selectors: Selectors, timeout_ms: float
+) -> None:
     try:
         login.open(callback_url=consent.url(settings.client_id, settings.redirect_uri))
     except PlaywrightTimeout:
-        raise LoginFailed(f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s") from None
+        raise LoginFailed(
+            f"the login page {login.url()} did not show its form within {timeout_ms / 1000:.0f}s"
+        ) from None
     try:
         login.login(settings.user_email, settings.user_password.reveal(), timeout_ms)
     except PageNotInteractive as error:
         raise LoginFailed(str(error)) from None
     # Whichever comes first: the login error, or a page without the login form.
     settled = login.error.or_(login.page.locator(f"body:not(:has({selectors.login_form}))"))
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         settled.first.wait_for(timeout=timeout_ms)
-    except PlaywrightTimeout:
-        pass
     if login.is_current():
         who = f"E2E_USER_EMAIL={settings.user_email}"
         if login.page.locator(TWO_FACTOR_FIELD).first.is_visible():
-            raise LoginFailed(f"{who} has two-factor authentication: the login asks for a code; use a test user "
-                              "without 2FA (CONTRACT §3)", configuration=True)
+            raise LoginFailed(
+                f"{who} has two-factor authentication: the login asks for a code; use a test user "
+                "without 2FA (CONTRACT §3)",
+                configuration=True,
+            )
         shown = login.error.first.inner_text().strip() if login.error.first.is_visible() else ""
         if RATE_LIMITED.search(shown):
-            raise LoginFailed(f"{who}: logins are being rate-limited ({shown!r}): wait, then run again",
-                              configuration=True)
+            raise LoginFailed(
+                f"{who}: logins are being rate-limited ({shown!r}): wait, then run again", configuration=True
+            )
         if shown:
-            raise LoginFailed(f"{who} could not log in at {login.url()}: the page says {shown!r} "
-                              "(wrong E2E_USER_PASSWORD?)", configuration=True)
+            raise LoginFailed(
+                f"{who} could not log in at {login.url()}: the page says {shown!r} (wrong E2E_USER_PASSWORD?)",
+                configuration=True,
+            )
         raise LoginFailed(f"{who} could not log in at {login.url()}: still on the login page, no error shown")
 
 
@@ -190,7 +216,7 @@ def mask_issued_tokens(redactor: Redactor, response: httpx.Response) -> None:
             redactor.add(data[name])
 
 
-def cookies_for(storage_state: dict, url: str) -> dict[str, str]:
+def cookies_for(storage_state: StorageState, url: str) -> dict[str, str]:
     """The storage state's cookies that a browser would send to url."""
     host = urlsplit(url).hostname or ""
     chosen = {}
@@ -204,15 +230,23 @@ def cookies_for(storage_state: dict, url: str) -> dict[str, str]:
 class Authorizer:
     """Obtains codes over HTTP with the browser's session, and keys from them; every code goes to the ledger."""
 
-    def __init__(self, api: OAuthApi, settings: Settings, cookies: dict[str, str], ledger: CodeLedger,
-                 redactor: Redactor) -> None:
+    def __init__(
+        self, api: OAuthApi, settings: Settings, cookies: dict[str, str], ledger: CodeLedger, redactor: Redactor
+    ) -> None:
         self.api, self.settings, self.cookies, self.ledger, self.redactor = api, settings, cookies, ledger, redactor
 
-    def authorize_raw(self, redirect_uri: str | None = None, state: str | None = None, client_id: str | None = None,
-                      client_secret: str | None = None, cookies: dict[str, str] | None = None) -> httpx.Response:
+    def authorize_raw(
+        self,
+        redirect_uri: str | None = None,
+        state: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        cookies: dict[str, str] | None = None,
+    ) -> httpx.Response:
         client_id = client_id or self.settings.client_id
         response = self.api.o_auth_flow_controller_authorize_raw(
-            client_id, OAuthAuthorizeInput(redirect_uri or self.settings.redirect_uri, state),
+            client_id,
+            OAuthAuthorizeInput(redirect_uri or self.settings.redirect_uri, state),
             cookies=self.cookies if cookies is None else cookies,
         )
         for code in codes_in(response.headers.get("location", "")):
@@ -227,26 +261,42 @@ class Authorizer:
         """A code issued to the configured client (e.g. caught in the browser)."""
         self.remember(code, self.settings.client_id, self.settings.client_secret.reveal())
 
-    def code(self, **kwargs: str | None) -> str:
-        response = self.authorize_raw(**kwargs)
+    def code(
+        self,
+        *,
+        redirect_uri: str | None = None,
+        state: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> str:
+        response = self.authorize_raw(redirect_uri, state, client_id, client_secret)
         if response.status_code == 400 and "already authorized" in response.text and not self.ledger.unspent():
             stuck = self.ledger.stuck()
             if stuck:
-                raise Blocked(f"the test user still holds a code this run could not exchange ({next(iter(stuck.values()))}),"
-                              " so Cal.com refuses a new authorize; see the failure where that exchange happened")
-            require(False, "exchange.reauthorize_after_exchange",
-                    "authorize says the user already holds a code, but every code this run obtained was exchanged;"
-                    " a code held from elsewhere (another run or pytest-xdist worker using this test user?) or an"
-                    " exchange that does not release the user")
-        require(response.status_code in (301, 302, 303, 307, 308), "authorize.redirects_with_code",
-                f"expected a redirect, got HTTP {response.status_code}")
+                raise Blocked(
+                    f"the test user still holds a code this run could not exchange ({next(iter(stuck.values()))}),"
+                    " so Cal.com refuses a new authorize; see the failure where that exchange happened"
+                )
+            require(
+                False,
+                "exchange.reauthorize_after_exchange",
+                "authorize says the user already holds a code, but every code this run obtained was exchanged;"
+                " a code held from elsewhere (another run or pytest-xdist worker using this test user?) or an"
+                " exchange that does not release the user",
+            )
+        require(
+            response.status_code in (301, 302, 303, 307, 308),
+            "authorize.redirects_with_code",
+            f"expected a redirect, got HTTP {response.status_code}",
+        )
         codes = parse_qs(urlsplit(response.headers.get("location", "")).query).get("code", [])
         require(len(codes) == 1, "authorize.redirects_with_code", f"Location carries {len(codes)} codes, expected 1")
         return codes[0]
 
     def exchange_raw(self, code: str, client_id: str | None = None, client_secret: str | None = None) -> httpx.Response:
         response = self.api.o_auth_flow_controller_exchange_raw(
-            bearer(code), client_id or self.settings.client_id,
+            bearer(code),
+            client_id or self.settings.client_id,
             ExchangeAuthorizationCodeInput(client_secret or self.settings.client_secret.reveal()),
         )
         if response.status_code == 200:
@@ -254,8 +304,9 @@ class Authorizer:
             mask_issued_tokens(self.redactor, response)
         return response
 
-    def exchange_for_keys(self, code: str, client_id: str | None = None,
-                          client_secret: str | None = None) -> httpx.Response:
+    def exchange_for_keys(
+        self, code: str, client_id: str | None = None, client_secret: str | None = None
+    ) -> httpx.Response:
         """The exchange, for checks of other rules than exchange.returns_keys. One that fails with a server error
         is tried once more in the next second: Cal.com 2025-05 mints identical tokens within one second and
         answers 500 (the known defect tokens-without-jti, which exchange.returns_keys checks itself)."""

@@ -16,10 +16,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 TEMPLATES = Path(__file__).parent / "templates"
 # The order of the rows: what needs a look first. (e2e/report.py's STATUSES, in this order.)
 STATUS_ORDER = ("FAIL", "BLOCKED", "KNOWN", "WARN", "SKIP", "PASS")
-STATUS_LABELS = {"FAIL": "failed", "BLOCKED": "blocked", "KNOWN": "known Cal.com defects", "WARN": "warnings",
-                 "SKIP": "skipped", "PASS": "passed"}
-SEEN_LABELS = {"shown": "shown in this run", "not shown": "not shown: its checks passed",
-               "not exercised": "not exercised in this run"}
+STATUS_LABELS = {
+    "FAIL": "failed",
+    "BLOCKED": "blocked",
+    "KNOWN": "known Cal.com defects",
+    "WARN": "warnings",
+    "SKIP": "skipped",
+    "PASS": "passed",
+}
+SEEN_LABELS = {
+    "shown": "shown in this run",
+    "not shown": "not shown: its checks passed",
+    "not exercised": "not exercised in this run",
+}
 
 
 def write_html_report(path: Path, summary: dict, rules: dict) -> None:
@@ -27,8 +36,13 @@ def write_html_report(path: Path, summary: dict, rules: dict) -> None:
     defects = {d["id"]: d for d in summary.get("known_defects", [])}
     checks = [_view(check, rules, path.parent, defects) for check in ordered(summary["checks"])]
     html = env.get_template("report.html").render(
-        summary=summary, checks=checks, statuses=STATUS_ORDER, labels=STATUS_LABELS, seen_labels=SEEN_LABELS,
-        run=_run(summary), known_defects=summary.get("known_defects", []),
+        summary=summary,
+        checks=checks,
+        statuses=STATUS_ORDER,
+        labels=STATUS_LABELS,
+        seen_labels=SEEN_LABELS,
+        run=_run(summary),
+        known_defects=summary.get("known_defects", []),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html)
@@ -42,12 +56,21 @@ def ordered(checks: list[dict]) -> list[dict]:
 
 def _run(summary: dict) -> dict:
     run = summary.get("run") or {}
-    started = run.get("started") or (time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(summary["started"]))
-                                     if summary.get("started") else "?")
-    return {"target": run.get("target") or "?", "harness": run.get("harness") or "?", "started": started,
-            "duration": _duration(summary.get("duration_s")), "known_issues": run.get("known_issues") or "?",
-            "seen": ", ".join(f"{n} {seen}" for seen in SEEN_LABELS
-                              if (n := sum(d["seen"] == seen for d in summary.get("known_defects", []))))}
+    started = run.get("started") or (
+        time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(summary["started"])) if summary.get("started") else "?"
+    )
+    return {
+        "target": run.get("target") or "?",
+        "harness": run.get("harness") or "?",
+        "started": started,
+        "duration": _duration(summary.get("duration_s")),
+        "known_issues": run.get("known_issues") or "?",
+        "seen": ", ".join(
+            f"{n} {seen}"
+            for seen in SEEN_LABELS
+            if (n := sum(d["seen"] == seen for d in summary.get("known_defects", [])))
+        ),
+    }
 
 
 def _duration(seconds: float | None) -> str:
@@ -76,5 +99,10 @@ def _view(check: dict, rules: dict, report_dir: Path, defects: dict[str, dict]) 
     words = [check["status"], check["rule_id"], check["nodeid"], check["reason"], check.get("known_defect", "")]
     if rule is not None:
         words += [rule.title, rule.reference]
-    return {**check, "rule": rule, "artifacts": artifacts, "defect": defect,
-            "search": " ".join(w for w in words if w).lower()}
+    return {
+        **check,
+        "rule": rule,
+        "artifacts": artifacts,
+        "defect": defect,
+        "search": " ".join(w for w in words if w).lower(),
+    }

@@ -62,8 +62,9 @@ def _entry(path: Path, number: int, entry: object) -> KnownDefect:
     if isinstance(shows, str) and isinstance(entry.get("rule"), str):
         shows = {entry["rule"]: shows}  # the short form: one rule
     if not isinstance(shows, dict) or not shows:
-        raise KnownIssuesError(f"{where}: expected [defect.shows] with rule = \"regular expression\" lines "
-                               "(or rule and shows strings)")
+        raise KnownIssuesError(
+            f'{where}: expected [defect.shows] with rule = "regular expression" lines (or rule and shows strings)'
+        )
     for rule_id, pattern in shows.items():
         if rule_id not in RULES:
             raise KnownIssuesError(f"{where}: unknown rule {rule_id!r}")
@@ -71,8 +72,13 @@ def _entry(path: Path, number: int, entry: object) -> KnownDefect:
             re.compile(str(pattern))
         except re.error as error:
             raise KnownIssuesError(f"{where}: shows for {rule_id} is not a regular expression: {error}") from None
-    return KnownDefect(entry["id"], {k: str(v) for k, v in shows.items()}, entry["evidence"],
-                       str(entry.get("since", "")), str(entry.get("check", "*")))
+    return KnownDefect(
+        entry["id"],
+        {k: str(v) for k, v in shows.items()},
+        entry["evidence"],
+        str(entry.get("since", "")),
+        str(entry.get("check", "*")),
+    )
 
 
 def known_defects(extra: list[Path], shipped: bool = True) -> list[KnownDefect]:

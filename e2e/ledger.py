@@ -44,8 +44,13 @@ class Settlement:
 
 
 class CodeLedger:
-    def __init__(self, api: OAuthApi, journal: Path | None = None, settlement: Settlement | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        api: OAuthApi,
+        journal: Path | None = None,
+        settlement: Settlement | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.api = api
         self.journal = journal
         self.settlement = settlement if settlement is not None else Settlement()
@@ -55,7 +60,7 @@ class CodeLedger:
 
     def track(self, code: str, client_id: str, client_secret: str) -> None:
         self._codes.append(_PendingCode(code, client_id, client_secret))
-        self._write_journal(self._journaled() + [{"code": code, "client_id": client_id}])
+        self._write_journal([*self._journaled(), {"code": code, "client_id": client_id}])
 
     def unspent(self) -> list[str]:
         """Codes of this ledger not yet known to be exchanged."""
@@ -109,7 +114,8 @@ class CodeLedger:
         ('failed', why) when trying again may work."""
         try:
             response = self.api.o_auth_flow_controller_exchange_raw(
-                bearer(pending.code), pending.client_id, ExchangeAuthorizationCodeInput(pending.client_secret))
+                bearer(pending.code), pending.client_id, ExchangeAuthorizationCodeInput(pending.client_secret)
+            )
         except httpx.HTTPError as error:
             return "failed", f"{type(error).__name__} on POST /v2/oauth/{pending.client_id}/exchange"
         why = describe(response)
@@ -160,7 +166,8 @@ def secret_is_right(api: OAuthApi, client_id: str, client_secret: str) -> bool:
     right secret; a wrong one is 401. Changes nothing on the server."""
     try:
         response = api.o_auth_flow_controller_refresh_access_token_raw(
-            client_id, client_secret, RefreshTokenInput("calcom-e2e-probe"))
+            client_id, client_secret, RefreshTokenInput("calcom-e2e-probe")
+        )
     except httpx.HTTPError:
         return False
     return response.status_code == 400

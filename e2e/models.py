@@ -60,17 +60,22 @@ class KeysResponseDto:
     data: KeysDto
 
     @classmethod
-    def from_json(cls, body: Any) -> "KeysResponseDto":
+    def from_json(cls, body: Any) -> KeysResponseDto:
         """Parses a KeysResponseDto; raises ValueError naming what is missing or of the wrong type."""
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
             raise ValueError("body is not {status, data: {...}}")
         data = body["data"]
-        for name, kind in (("accessToken", str), ("refreshToken", str), ("accessTokenExpiresAt", int),
-                           ("refreshTokenExpiresAt", int)):
+        for name, kind in (
+            ("accessToken", str),
+            ("refreshToken", str),
+            ("accessTokenExpiresAt", int),
+            ("refreshTokenExpiresAt", int),
+        ):
             if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool):
                 raise ValueError(f"data.{name} is missing or not {kind.__name__}")
         return cls(
             status=str(body.get("status")),
-            data=KeysDto(data["accessToken"], data["accessTokenExpiresAt"], data["refreshToken"],
-                         data["refreshTokenExpiresAt"]),
+            data=KeysDto(
+                data["accessToken"], data["accessTokenExpiresAt"], data["refreshToken"], data["refreshTokenExpiresAt"]
+            ),
         )

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-KINDS = ("suffix", "extra-path", "trailing-slash", "traversal", "encoded-traversal", "path-case", "host-case",
-         "encoded-char", "other-scheme", "other-host", "host-suffix", "userinfo", "prefix-only", "added-query")
+KINDS = (
+    "suffix",
+    "extra-path",
+    "trailing-slash",
+    "traversal",
+    "encoded-traversal",
+    "path-case",
+    "host-case",
+    "encoded-char",
+    "other-scheme",
+    "other-host",
+    "host-suffix",
+    "userinfo",
+    "prefix-only",
+    "added-query",
+)
 
 
 def near_misses(registered: str) -> dict[str, str]:
@@ -14,7 +28,9 @@ def near_misses(registered: str) -> dict[str, str]:
     path = parts.path or "/"
     other_scheme = "http" if parts.scheme == "https" else "https"
 
-    def build(scheme: str = parts.scheme, netloc: str = parts.netloc, path_: str = path, query: str = parts.query) -> str:
+    def build(
+        scheme: str = parts.scheme, netloc: str = parts.netloc, path_: str = path, query: str = parts.query
+    ) -> str:
         return urlunsplit((scheme, netloc, path_, query, ""))
 
     misses = [
@@ -39,5 +55,5 @@ def near_misses(registered: str) -> dict[str, str]:
 def _percent_encode_last_letter(path: str) -> str:
     for index in range(len(path) - 1, -1, -1):
         if path[index].isalpha():
-            return f"{path[:index]}%{ord(path[index]):02X}{path[index + 1:]}"
+            return f"{path[:index]}%{ord(path[index]):02X}{path[index + 1 :]}"
     return path + "%2F"

@@ -5,23 +5,23 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import json
-import time
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserType, Page
+from playwright.sync_api import Browser, BrowserType, Page, StorageState, StorageStateCookie
 
 from pages import ConsentPage, LoginPage, RedirectCatcher, Selectors, codes_in
 
 from . import preflight, report
-from .checks import Blocked
 from .browser import BrowserNotFound, chromium_launch_overrides
+from .checks import Blocked
 from .client import OAuthApi, no_delay_transport
 from .flow import Authorizer, LoginFailed, SignIn, cookies_for, sign_in
 from .http_log import ExchangeRecorder
@@ -66,23 +66,53 @@ def stop_run(message: str, returncode: int) -> NoReturn:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("calcom-e2e")
-    group.addoption("--env-file", type=Path, default=None, help="read CONTRACT §3 variables from this file (default ./.env)")
+    group.addoption(
+        "--env-file", type=Path, default=None, help="read CONTRACT §3 variables from this file (default ./.env)"
+    )
     group.addoption("--strict-advisories", action="store_true", help="a missed advisory (CONTRACT §4) fails the run")
     group.addoption("--checks-report", action="store_true", help="one line per check with its rule, and a summary")
-    group.addoption("--checks-json", type=Path, default=None, metavar="PATH",
-                    help="write each check's outcome to this JSON file")
-    group.addoption("--rule", action="append", default=[], dest="rules", metavar="ID",
-                    help="run only the checks of these rules: ids or globs ('refresh.*'), comma-separated; repeatable")
-    group.addoption("--require-target", action="store_true",
-                    help="a missing CAL_API_URL is a configuration error instead of a run against the embedded sandbox")
-    group.addoption("--known-issues", action="append", default=[], type=Path, metavar="FILE",
-                    help="more known Cal.com defects (TOML, as e2e/known_issues.toml); repeatable")
-    group.addoption("--no-known-issues", action="store_true",
-                    help="no known defects: a check failing in a known way is a FAIL (strict)")
-    group.addoption("--sandbox-persona", default="calcom", choices=["calcom", "reference"],
-                    help="the embedded sandbox's persona: Cal.com as it ships (default) or the intended behaviour")
-    group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
-                    help="start the embedded sandbox with this fault on (self-tests; see python -m e2e.sandbox --list-faults)")
+    group.addoption(
+        "--checks-json", type=Path, default=None, metavar="PATH", help="write each check's outcome to this JSON file"
+    )
+    group.addoption(
+        "--rule",
+        action="append",
+        default=[],
+        dest="rules",
+        metavar="ID",
+        help="run only the checks of these rules: ids or globs ('refresh.*'), comma-separated; repeatable",
+    )
+    group.addoption(
+        "--require-target",
+        action="store_true",
+        help="a missing CAL_API_URL is a configuration error instead of a run against the embedded sandbox",
+    )
+    group.addoption(
+        "--known-issues",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="more known Cal.com defects (TOML, as e2e/known_issues.toml); repeatable",
+    )
+    group.addoption(
+        "--no-known-issues",
+        action="store_true",
+        help="no known defects: a check failing in a known way is a FAIL (strict)",
+    )
+    group.addoption(
+        "--sandbox-persona",
+        default="calcom",
+        choices=["calcom", "reference"],
+        help="the embedded sandbox's persona: Cal.com as it ships (default) or the intended behaviour",
+    )
+    group.addoption(
+        "--sandbox-fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start the embedded sandbox with this fault on (self-tests; see python -m e2e.sandbox --list-faults)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's junitxml plugin reads its path
@@ -118,25 +148,38 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [f"calcom-e2e target: {config.stash[report.RUN_METADATA]['target']}"] \
-        if report.RUN_METADATA in config.stash else []
+    return (
+        [f"calcom-e2e target: {config.stash[report.RUN_METADATA]['target']}"]
+        if report.RUN_METADATA in config.stash
+        else []
+    )
 
 
 def run_metadata(remote: Settings | None, sandbox: SandboxInfo | None, config: pytest.Config) -> dict:
     """What a report says was tested: the target (a fallback to the sandbox said so), harness, start time."""
     if remote is not None:
-        target = f"remote: API {remote.api_url}, web {remote.web_url}, client {remote.client_id}, user {remote.user_email}"
+        target = (
+            f"remote: API {remote.api_url}, web {remote.web_url}, client {remote.client_id}, user {remote.user_email}"
+        )
     elif sandbox is not None:
         imitates = getattr(sandbox, "imitates", "") or "the intended behaviour"
-        target = (f"the embedded sandbox (no CAL_API_URL configured), persona {getattr(sandbox, 'persona', '?')} "
-                  f"({imitates}): API {sandbox.api_url}, web {getattr(sandbox, 'web_url', '') or sandbox.api_url}")
+        target = (
+            f"the embedded sandbox (no CAL_API_URL configured), persona {getattr(sandbox, 'persona', '?')} "
+            f"({imitates}): API {sandbox.api_url}, web {getattr(sandbox, 'web_url', '') or sandbox.api_url}"
+        )
     else:
-        target = (f"the embedded sandbox (no CAL_API_URL configured), persona "
-                  f"{config.getoption('sandbox_persona')}")
-    known = "none (--no-known-issues)" if config.getoption("no_known_issues") else "e2e/known_issues.toml" + "".join(
-        f", {path}" for path in config.getoption("known_issues"))
-    return {"target": target, "harness": f"calcom-oauth-e2e {_version()}", "started": time.strftime(
-        "%Y-%m-%dT%H:%M:%S%z"), "known_issues": known}
+        target = f"the embedded sandbox (no CAL_API_URL configured), persona {config.getoption('sandbox_persona')}"
+    known = (
+        "none (--no-known-issues)"
+        if config.getoption("no_known_issues")
+        else "e2e/known_issues.toml" + "".join(f", {path}" for path in config.getoption("known_issues"))
+    )
+    return {
+        "target": target,
+        "harness": f"calcom-oauth-e2e {_version()}",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "known_issues": known,
+    }
 
 
 def _version() -> str:
@@ -156,7 +199,9 @@ TARGET_UNREACHABLE = "calcom_e2e_target_unreachable"  # a report's user property
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after report.py's hook has made the report
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A check that failed on a connection the target refused (or never accepted): the target went away during
     the run. Said on the report (it crosses pytest-xdist), on which the run stops (StopWhenTargetGone)."""
     report_: pytest.TestReport = yield
@@ -165,12 +210,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
         chosen = getattr(item, "funcargs", {}).get("settings") or item.config.stash.get(REMOTE_SETTINGS, None)
         if isinstance(chosen, Settings):
-            names = ("the embedded sandbox's API", "the embedded sandbox's web pages") if chosen.is_sandbox \
+            names = (
+                ("the embedded sandbox's API", "the embedded sandbox's web pages")
+                if chosen.is_sandbox
                 else ("CAL_API_URL", "CAL_WEB_URL")
-            failure = target_connection_failure(call.excinfo.value, dict(zip(names, (chosen.api_url, chosen.web_url))))
+            )
+            failure = target_connection_failure(
+                call.excinfo.value, dict(zip(names, (chosen.api_url, chosen.web_url), strict=True))
+            )
             if failure is not None:
-                message = (f"target unreachable during the run: {failure} (in {item.nodeid}); "
-                           "the checks after it were not run")
+                message = (
+                    f"target unreachable during the run: {failure} (in {item.nodeid}); the checks after it were not run"
+                )
                 report_.user_properties.append((TARGET_UNREACHABLE, message))
                 if hasattr(item.config, "workerinput"):
                     item.session.shouldstop = message  # a pytest-xdist worker runs nothing more
@@ -196,14 +247,14 @@ def _runs_tests(config: pytest.Config) -> bool:
 def _runs_flow_suite(config: pytest.Config) -> bool:
     """Whether the run's arguments include the flow suite (the sandbox's own tests start their own)."""
     args = [Path(config.invocation_params.dir, a.split("::")[0]).resolve() for a in config.args]
-    return any(FLOW_SUITE == a or FLOW_SUITE.is_relative_to(a) or a.is_relative_to(FLOW_SUITE) for a in args)
+    return any(a == FLOW_SUITE or FLOW_SUITE.is_relative_to(a) or a.is_relative_to(FLOW_SUITE) for a in args)
 
 
 def _fault_args(config: pytest.Config) -> list[str]:
     return [*persona_args(config), *(arg for name in config.getoption("sandbox_fault") for arg in ("--fault", name))]
 
 
-def persona_args(config: pytest.Config) -> list[str]:  # noqa: N802
+def persona_args(config: pytest.Config) -> list[str]:
     return ["--persona", config.getoption("sandbox_persona")]
 
 
@@ -260,8 +311,12 @@ def exchange_recorder(pytestconfig: pytest.Config) -> ExchangeRecorder:
 
 @pytest.fixture(scope="session")
 def http(settings: Settings, exchange_recorder: ExchangeRecorder) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=settings.api_url, timeout=HTTP_TIMEOUT_S, event_hooks=exchange_recorder.hooks(),
-                      transport=no_delay_transport(settings.api_url.startswith("https"))) as client:
+    with httpx.Client(
+        base_url=settings.api_url,
+        timeout=HTTP_TIMEOUT_S,
+        event_hooks=exchange_recorder.hooks(),
+        transport=no_delay_transport(settings.api_url.startswith("https")),
+    ) as client:
         yield client
 
 
@@ -271,7 +326,7 @@ def api(http: httpx.Client) -> OAuthApi:
 
 
 @pytest.fixture(scope="session")
-def sandbox_admin(settings: Settings, http: httpx.Client) -> "SandboxAdmin":
+def sandbox_admin(settings: Settings, http: httpx.Client) -> SandboxAdmin:
     """The sandbox's test-support API; tests that need it are skipped against a remote target."""
     if settings.sandbox is None:
         pytest.skip("needs the embedded sandbox's test-support API (CAL_API_URL points at a remote target)")
@@ -283,7 +338,9 @@ class SandboxAdmin:
         self.http, self.headers = http, {"x-sandbox-admin-key": admin_key}
 
     def create_client(self, redirect_uris: list[str], name: str = "Second Client") -> dict[str, Any]:
-        response = self.http.post("/__sandbox/clients", json={"name": name, "redirectUris": redirect_uris}, headers=self.headers)
+        response = self.http.post(
+            "/__sandbox/clients", json={"name": name, "redirectUris": redirect_uris}, headers=self.headers
+        )
         response.raise_for_status()
         return response.json()
 
@@ -339,21 +396,29 @@ def connect_options(browser_ws_endpoint: str | None, browser_type_launch_args: d
     return {name: browser_ws_endpoint, "headers": {"x-playwright-launch-options": json.dumps(launch)}}
 
 
-SAFE_LAUNCH_OPTIONS = {"headless": "headless", "channel": "channel", "chromium_sandbox": "chromiumSandbox",
-                       "timeout": "timeout"}
+SAFE_LAUNCH_OPTIONS = {
+    "headless": "headless",
+    "channel": "channel",
+    "chromium_sandbox": "chromiumSandbox",
+    "timeout": "timeout",
+}
 UNSAFE_LAUNCH_OPTIONS = {"executable_path": "executablePath", "args": "args"}
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict, browser_name: str, browser_channel: str | None, playwright: Any,
+    browser_type_launch_args: dict,
+    browser_name: str,
+    browser_channel: str | None,
+    playwright: Any,
     browser_ws_endpoint: str | None,
 ) -> dict:
     if browser_name != "chromium":
         return browser_type_launch_args
     try:
-        overrides = chromium_launch_overrides(playwright.chromium.executable_path, browser_channel, _is_root(),
-                                              browser_ws_endpoint)
+        overrides = chromium_launch_overrides(
+            playwright.chromium.executable_path, browser_channel, _is_root(), browser_ws_endpoint
+        )
     except BrowserNotFound as error:
         stop_run(str(error), returncode=2)
     args = [*browser_type_launch_args.get("args", []), *overrides.pop("args")]
@@ -380,9 +445,16 @@ def page_selectors() -> Selectors:
 
 
 @pytest.fixture(scope="session")
-def signed_in(shared_context: SharedContext, settings: Settings, page_selectors: Selectors,
-              pytestconfig: pytest.Config, api: OAuthApi, code_journal: Path | None, redactor: Redactor,
-              settlement: Settlement) -> SignIn:
+def signed_in(
+    shared_context: SharedContext,
+    settings: Settings,
+    page_selectors: Selectors,
+    pytestconfig: pytest.Config,
+    api: OAuthApi,
+    code_journal: Path | None,
+    redactor: Redactor,
+    settlement: Settlement,
+) -> SignIn:
     """The session's one real user flow (per worker): log in back to the consent page, click Allow, catch the
     code. Its cookies are reused by every test that needs a session; login.good_credentials and
     consent.allow_lands_with_code check what it recorded. Its code is exchanged right away (the user must stay
@@ -392,8 +464,9 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
     page = shared_context.open_page("session login")
     flow, failure = None, ""
     try:
-        flow = sign_in(page, settings, page_selectors, PAGE_TIMEOUT_MS, report.timer(pytestconfig),
-                       authorizer.remember_own)
+        flow = sign_in(
+            page, settings, page_selectors, PAGE_TIMEOUT_MS, report.timer(pytestconfig), authorizer.remember_own
+        )
     except LoginFailed as error:
         failure = str(error)
         if error.configuration:  # the credentials, not the login page: one line, before any check fails on it
@@ -412,7 +485,7 @@ def signed_in(shared_context: SharedContext, settings: Settings, page_selectors:
 
 
 @pytest.fixture(scope="session")
-def signed_in_state(signed_in: SignIn) -> dict:
+def signed_in_state(signed_in: SignIn) -> StorageState:
     """The test user's browser storage state (cookies) after the one real login."""
     if signed_in.login_error is not None:
         raise Blocked(f"the session's login failed, see login.good_credentials: {signed_in.login_error}")
@@ -430,13 +503,16 @@ def session_evidence(signed_in: SignIn, request: pytest.FixtureRequest) -> SignI
 @pytest.fixture(scope="session")
 def artifact_options(pytestconfig: pytest.Config) -> ArtifactOptions:
     """pytest-playwright's --tracing, --screenshot, --video, --full-page-screenshot, for the shared contexts."""
-    return ArtifactOptions(pytestconfig.getoption("tracing"), pytestconfig.getoption("screenshot"),
-                           pytestconfig.getoption("video"), pytestconfig.getoption("full_page_screenshot"))
+    return ArtifactOptions(
+        pytestconfig.getoption("tracing"),
+        pytestconfig.getoption("screenshot"),
+        pytestconfig.getoption("video"),
+        pytestconfig.getoption("full_page_screenshot"),
+    )
 
 
 @pytest.fixture(scope="session")
-def shared_context(browser: Browser, browser_context_args: dict,
-                   artifact_options: ArtifactOptions) -> SharedContext:
+def shared_context(browser: Browser, browser_context_args: dict, artifact_options: ArtifactOptions) -> SharedContext:
     """The worker's one browser context and page: the session login runs in it, then each test, reset."""
     context = browser.new_context(**browser_context_args)
     # No close here: the browser's (pytest-playwright's `browser` fixture) closes the context too, ~50 ms sooner.
@@ -444,21 +520,32 @@ def shared_context(browser: Browser, browser_context_args: dict,
 
 
 @pytest.fixture
-def page(shared_context: SharedContext, request: pytest.FixtureRequest, output_path: str,
-         redactor: Redactor) -> Iterator[Page]:
+def page(
+    shared_context: SharedContext, request: pytest.FixtureRequest, output_path: str, redactor: Redactor
+) -> Iterator[Page]:
     """A page with no session (the worker's one page, reset for the test; see e2e/shared_context.py)."""
     yield from _test_page(shared_context, request, output_path, redactor, cookies=None)
 
 
 @pytest.fixture
-def signed_in_page(shared_context: SharedContext, signed_in_state: dict, request: pytest.FixtureRequest,
-                   output_path: str, redactor: Redactor) -> Iterator[Page]:
+def signed_in_page(
+    shared_context: SharedContext,
+    signed_in_state: StorageState,
+    request: pytest.FixtureRequest,
+    output_path: str,
+    redactor: Redactor,
+) -> Iterator[Page]:
     """A page holding the test user's session (the worker's one page, reset for the test)."""
     yield from _test_page(shared_context, request, output_path, redactor, cookies=signed_in_state["cookies"])
 
 
-def _test_page(shared: SharedContext, request: pytest.FixtureRequest, output_path: str, redactor: Redactor,
-               cookies: list[dict] | None) -> Iterator[Page]:
+def _test_page(
+    shared: SharedContext,
+    request: pytest.FixtureRequest,
+    output_path: str,
+    redactor: Redactor,
+    cookies: list[StorageStateCookie] | None,
+) -> Iterator[Page]:
     page = shared.open_page(request.node.nodeid, cookies)
     yield page
     call = getattr(request.node, "rep_call", None)  # set by pytest-playwright's report hook
@@ -507,10 +594,13 @@ def code_journal(api: OAuthApi, settings: Settings, settlement: Settlement, reda
     if left:
         settlement.stuck.clear()  # stated here once; the run stops
         error = next(iter(left.values()))
-        stop_run(f"an earlier run left {len(left)} unexchanged code(s) for {settings.user_email} and client "
-                    f"{settings.client_id}; exchanging it failed: {error}. Until it is exchanged Cal.com refuses "
-                    f"this user a new authorize. Fix the cause and run again (the journal {journal} keeps the code; "
-                    "`calcom-e2e doctor` shows it)", returncode=2 if "CAL_CLIENT_SECRET" in error else 3)
+        stop_run(
+            f"an earlier run left {len(left)} unexchanged code(s) for {settings.user_email} and client "
+            f"{settings.client_id}; exchanging it failed: {error}. Until it is exchanged Cal.com refuses "
+            f"this user a new authorize. Fix the cause and run again (the journal {journal} keeps the code; "
+            "`calcom-e2e doctor` shows it)",
+            returncode=2 if "CAL_CLIENT_SECRET" in error else 3,
+        )
     return journal
 
 
@@ -562,8 +652,14 @@ def _preflight_api(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def authorize_preflight(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], code_journal: Path | None,
-                        settlement: Settlement, redactor: Redactor) -> None:
+def authorize_preflight(
+    api: OAuthApi,
+    settings: Settings,
+    session_cookies: dict[str, str],
+    code_journal: Path | None,
+    settlement: Settlement,
+    redactor: Redactor,
+) -> None:
     """Once, before the first code a check asks for: the session reaches the API, CAL_REDIRECT_URI is registered,
     the user holds no code from elsewhere, the client holds PROFILE_READ."""
     ledger = CodeLedger(api, code_journal, settlement)
@@ -578,8 +674,14 @@ def authorize_preflight(api: OAuthApi, settings: Settings, session_cookies: dict
 
 
 @pytest.fixture
-def authorizer(api: OAuthApi, settings: Settings, session_cookies: dict[str, str], ledger: CodeLedger,
-               redactor: Redactor, authorize_preflight: None) -> Authorizer:
+def authorizer(
+    api: OAuthApi,
+    settings: Settings,
+    session_cookies: dict[str, str],
+    ledger: CodeLedger,
+    redactor: Redactor,
+    authorize_preflight: None,
+) -> Authorizer:
     return Authorizer(api, settings, session_cookies, ledger, redactor)
 
 

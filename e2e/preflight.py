@@ -20,14 +20,18 @@ class Misconfigured(Exception):
 
 def check_api_and_client(api: OAuthApi, settings: Settings) -> None:
     """CAL_API_URL is Cal.com's API, CAL_CLIENT_ID exists there and CAL_CLIENT_SECRET is its secret."""
-    probe = api.o_auth_flow_controller_exchange_raw("Bearer calcom-e2e-probe", settings.client_id,
-                                                    ExchangeAuthorizationCodeInput("calcom-e2e-probe"))
+    probe = api.o_auth_flow_controller_exchange_raw(
+        "Bearer calcom-e2e-probe", settings.client_id, ExchangeAuthorizationCodeInput("calcom-e2e-probe")
+    )
     if probe.status_code != 400 or not _is_json_object(probe):
-        raise Misconfigured(f"CAL_API_URL={settings.api_url} does not answer like Cal.com's API v2 (POST "
-                            f"/v2/oauth/{{clientId}}/exchange answered {describe(probe)}): it must be the API's base "
-                            "URL (e.g. https://api.cal.com), not the web app")
+        raise Misconfigured(
+            f"CAL_API_URL={settings.api_url} does not answer like Cal.com's API v2 (POST "
+            f"/v2/oauth/{{clientId}}/exchange answered {describe(probe)}): it must be the API's base "
+            "URL (e.g. https://api.cal.com), not the web app"
+        )
     secret = api.o_auth_flow_controller_refresh_access_token_raw(
-        settings.client_id, settings.client_secret.reveal(), RefreshTokenInput("calcom-e2e-probe"))
+        settings.client_id, settings.client_secret.reveal(), RefreshTokenInput("calcom-e2e-probe")
+    )
     if secret.status_code == 401:
         text = describe(secret)
         if "not found" in text:
@@ -40,27 +44,35 @@ def check_authorize(api: OAuthApi, settings: Settings, cookies: dict[str, str], 
     """With the test user's session: authorize works for CAL_REDIRECT_URI, the user holds no code from elsewhere,
     and the client may read the profile (PROFILE_READ, for GET /v2/me). The code obtained is spent."""
     response = api.o_auth_flow_controller_authorize_raw(
-        settings.client_id, OAuthAuthorizeInput(settings.redirect_uri), cookies=cookies)
+        settings.client_id, OAuthAuthorizeInput(settings.redirect_uri), cookies=cookies
+    )
     text = describe(response)
     if response.status_code == 401 and cookies:
-        raise Misconfigured(f"the test user's login worked but authorize with its session cookie answered {text}: "
-                            f"the web app's session cookie ({', '.join(sorted(cookies))}) does not reach "
-                            f"{settings.api_url}: NEXTAUTH_COOKIE_DOMAIN must cover both hosts and the API must share "
-                            "the web app's NEXTAUTH_SECRET (CONTRACT §3)")
+        raise Misconfigured(
+            f"the test user's login worked but authorize with its session cookie answered {text}: "
+            f"the web app's session cookie ({', '.join(sorted(cookies))}) does not reach "
+            f"{settings.api_url}: NEXTAUTH_COOKIE_DOMAIN must cover both hosts and the API must share "
+            "the web app's NEXTAUTH_SECRET (CONTRACT §3)"
+        )
     if response.status_code == 400 and "Invalid 'redirect_uri' value." in text:
-        raise Misconfigured(f"CAL_REDIRECT_URI={settings.redirect_uri} is not registered for client "
-                            f"{settings.client_id} ({text}): register it exactly, or set the one registered")
+        raise Misconfigured(
+            f"CAL_REDIRECT_URI={settings.redirect_uri} is not registered for client "
+            f"{settings.client_id} ({text}): register it exactly, or set the one registered"
+        )
     if response.status_code == 400 and "already authorized" in text:
-        raise Misconfigured(f"{settings.user_email} holds an unexchanged code for client {settings.client_id} "
-                            f"({text}) that this harness did not journal: Cal.com refuses a new authorize until it "
-                            "is exchanged. Exchange it if you have it, else delete the user's "
-                            "PlatformAuthorizationToken row for this client, or use another test user")
+        raise Misconfigured(
+            f"{settings.user_email} holds an unexchanged code for client {settings.client_id} "
+            f"({text}) that this harness did not journal: Cal.com refuses a new authorize until it "
+            "is exchanged. Exchange it if you have it, else delete the user's "
+            "PlatformAuthorizationToken row for this client, or use another test user"
+        )
     codes = codes_in(response.headers.get("location", "")) or _json_code(response)
     if len(codes) != 1:
         return  # not a configuration matter: the authorize checks will say what is wrong
     ledger.track(codes[0], settings.client_id, settings.client_secret.reveal())
     exchanged = api.o_auth_flow_controller_exchange_raw(
-        f"Bearer {codes[0]}", settings.client_id, ExchangeAuthorizationCodeInput(settings.client_secret.reveal()))
+        f"Bearer {codes[0]}", settings.client_id, ExchangeAuthorizationCodeInput(settings.client_secret.reveal())
+    )
     if exchanged.status_code != 200:
         return  # the ledger settles it (with retries); the exchange checks report it
     ledger.spent(codes[0])
@@ -68,12 +80,16 @@ def check_authorize(api: OAuthApi, settings: Settings, cookies: dict[str, str], 
     if isinstance(token, str):
         me = api.me_raw(token)
         if me.status_code == 403 and "permission" in describe(me).lower():
-            raise Misconfigured(f"client {settings.client_id} lacks the PROFILE_READ permission GET /v2/me needs "
-                                f"({describe(me)}): give it PROFILE_READ (CONTRACT §3)")
+            raise Misconfigured(
+                f"client {settings.client_id} lacks the PROFILE_READ permission GET /v2/me needs "
+                f"({describe(me)}): give it PROFILE_READ (CONTRACT §3)"
+            )
         user_id = _json_field(me, "id")
         if settings.user_id is not None and isinstance(user_id, int) and user_id != settings.user_id:
-            raise Misconfigured(f"E2E_USER_ID={settings.user_id}, but GET /v2/me says {settings.user_email} has id "
-                                f"{user_id}: set E2E_USER_ID={user_id} or leave it unset")
+            raise Misconfigured(
+                f"E2E_USER_ID={settings.user_id}, but GET /v2/me says {settings.user_email} has id "
+                f"{user_id}: set E2E_USER_ID={user_id} or leave it unset"
+            )
 
 
 def _json_field(response: httpx.Response, name: str) -> object:

@@ -9,12 +9,13 @@ the controller (logreport, sessionfinish) gathers it.
 from __future__ import annotations
 
 import json
-from fnmatch import fnmatchcase
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Mapping
 from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative  # junit.xml's message
@@ -33,8 +34,12 @@ TIMER = pytest.StashKey[PhaseTimer]()
 WARNED, REASON, RULE, EXCHANGE, PAGE_HTML = "warned", "reason", "rule", "http_exchange", "playwright_page_html"
 KNOWN, BLOCKED = "known_defect", "blocked"
 STATUSES = ("PASS", "FAIL", "KNOWN", "BLOCKED", "WARN", "SKIP")
-ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "trace", "playwright_video": "video",
-                  PAGE_HTML: "page HTML"}
+ARTIFACT_KINDS = {
+    "playwright_screenshot": "screenshot",
+    "playwright_trace": "trace",
+    "playwright_video": "video",
+    PAGE_HTML: "page HTML",
+}
 
 
 @dataclass
@@ -51,8 +56,9 @@ class CheckOutcome:
 
 def configure(config: pytest.Config) -> None:
     """Raises KnownIssuesError for a known-issues file that cannot be used."""
-    defects = known_defects(list(config.getoption("known_issues", None) or []),
-                            shipped=not config.getoption("no_known_issues", False))
+    defects = known_defects(
+        list(config.getoption("known_issues", None) or []), shipped=not config.getoption("no_known_issues", False)
+    )
     config.stash[REDACTOR] = Redactor()
     config.stash[TIMER] = PhaseTimer()
     config.stash[RECORDER] = ExchangeRecorder(config.stash[REDACTOR], config.stash[TIMER])
@@ -124,7 +130,9 @@ class ReportHooks:
 
     # --- worker side ---------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report: pytest.TestReport = yield
         mask = redactor(self.config).mask
         rule_id = rule_of(item)
@@ -141,8 +149,11 @@ class ReportHooks:
                 report.sections.append(("HTTP exchanges (secrets masked)", "\n".join(e.render() for e in exchanges)))
             reason = mask(_one_line(call.excinfo)) if call.excinfo else "failed"
             report.user_properties.append((REASON, reason))
-            defect = match(self.defects, failure.rule.id, item.nodeid, mask(failure.reason)) \
-                if isinstance(failure, CheckFailed) else None
+            defect = (
+                match(self.defects, failure.rule.id, item.nodeid, mask(failure.reason))
+                if isinstance(failure, CheckFailed)
+                else None
+            )
             if isinstance(failure, Blocked):
                 report.user_properties.append((BLOCKED, mask(failure.reason)))
             elif defect is not None:
@@ -159,8 +170,8 @@ class ReportHooks:
                 if kind:
                     report.user_properties.append((kind, str(path)))
         if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
-            path, line, message = report.longrepr
-            report.longrepr = (path, line, mask(message))
+            location, line, message = report.longrepr
+            report.longrepr = (location, line, mask(message))
         elif report.longrepr is not None:
             report.longrepr = mask(str(report.longrepr))
         report.sections = [(title, mask(text)) for title, text in report.sections]
@@ -174,7 +185,9 @@ class ReportHooks:
         )
 
     # --- controller side -----------------------------------------------------------------------
-    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, str | tuple[str, Mapping[str, bool]]] | None:
         keys = {k for k, _ in getattr(report, "user_properties", ())}  # a CollectReport has none
         warned = report.when == "call" and WARNED in keys
         known = KNOWN in keys
@@ -190,14 +203,16 @@ class ReportHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key.startswith(PHASE_PREFIX):
-                self.phases.setdefault(key[len(PHASE_PREFIX):], []).append(float(value))
+                self.phases.setdefault(key[len(PHASE_PREFIX) :], []).append(float(str(value)))
         outcome = self._outcome(report)
         if outcome is not None and outcome.nodeid not in self.outcomes:
             self.outcomes[outcome.nodeid] = outcome
             self._print_line(outcome)
         known = self.outcomes.get(report.nodeid)
         if known is not None:
-            known.artifacts.extend((ARTIFACT_KINDS[k], str(v)) for k, v in report.user_properties if k in ARTIFACT_KINDS)
+            known.artifacts.extend(
+                (ARTIFACT_KINDS[k], str(v)) for k, v in report.user_properties if k in ARTIFACT_KINDS
+            )
 
     def _outcome(self, report: pytest.TestReport) -> CheckOutcome | None:
         props = dict(report.user_properties)
@@ -213,12 +228,19 @@ class ReportHooks:
             status = "SKIP"
         else:
             return None
-        reason = props.get(WARNED) or props.get(BLOCKED) or props.get(REASON) or ""
+        reason = str(props.get(WARNED) or props.get(BLOCKED) or props.get(REASON) or "")
         if status == "SKIP" and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         exchanges = [str(v) for k, v in report.user_properties if k == EXCHANGE]
-        return CheckOutcome(report.nodeid, str(props.get(RULE, "")), status, reason, report.duration, exchanges,
-                            known_defect=str(props.get(KNOWN, "")))
+        return CheckOutcome(
+            report.nodeid,
+            str(props.get(RULE, "")),
+            status,
+            reason,
+            report.duration,
+            exchanges,
+            known_defect=str(props.get(KNOWN, "")),
+        )
 
     def _print_line(self, outcome: CheckOutcome) -> None:
         if not self.checks_report:
@@ -238,15 +260,24 @@ class ReportHooks:
     def summary(self) -> dict:
         outcomes = list(self.outcomes.values())
         counts = {s.lower(): sum(o.status == s for o in outcomes) for s in STATUSES}
-        phases = {name: {"count": len(ms), "median_ms": round(statistics.median(ms), 1), "max_ms": round(max(ms), 1)}
-                  for name, ms in sorted(self.phases.items())}
-        return {"started": self.started, "duration_s": round(time.time() - self.started, 3), "counts": counts,
-                "run": self.run_metadata(), "known_defects": self.defect_verdicts(),
-                "phases": phases, "checks": [asdict(o) for o in outcomes]}
+        phases = {
+            name: {"count": len(ms), "median_ms": round(statistics.median(ms), 1), "max_ms": round(max(ms), 1)}
+            for name, ms in sorted(self.phases.items())
+        }
+        return {
+            "started": self.started,
+            "duration_s": round(time.time() - self.started, 3),
+            "counts": counts,
+            "run": self.run_metadata(),
+            "known_defects": self.defect_verdicts(),
+            "phases": phases,
+            "checks": [asdict(o) for o in outcomes],
+        }
 
     def run_metadata(self) -> dict:
         """What was tested, for the reports: set by the plugin once the target is known."""
-        return dict(self.config.stash.get(RUN_METADATA, {}))
+        metadata = self.config.stash.get(RUN_METADATA, {})
+        return dict(metadata)
 
     def defect_verdicts(self) -> list[dict]:
         """Each known defect: shown in this run, not shown although its rule passed, or not exercised."""
@@ -259,8 +290,15 @@ class ReportHooks:
                 seen = "not shown"
             else:
                 seen = "not exercised"
-            verdicts.append({"id": defect.id, "rules": sorted(defect.shows), "seen": seen, "evidence": defect.evidence,
-                             "since": defect.since})
+            verdicts.append(
+                {
+                    "id": defect.id,
+                    "rules": sorted(defect.shows),
+                    "seen": seen,
+                    "evidence": defect.evidence,
+                    "since": defect.since,
+                }
+            )
         return verdicts
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -276,7 +314,7 @@ class ReportHooks:
             write_html_report(output_dir(self.config) / "report.html", summary, RULES)
             (output_dir(self.config) / "summary.md").write_text(markdown_summary(summary))
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         outcomes = [o for o in self.outcomes.values() if o.rule_id]
         if not outcomes:
             return
@@ -294,7 +332,8 @@ class ReportHooks:
             if verdict["seen"] == "not shown":
                 terminalreporter.write_line(
                     f"NOT SEEN known defect {verdict['id']}: its checks passed in this run; if Cal.com fixed it, "
-                    "drop it from the known-issues list")
+                    "drop it from the known-issues list"
+                )
         terminalreporter.write_line(
             f"checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['KNOWN']} known Cal.com defects, "
             f"{counts['BLOCKED']} blocked, {counts['WARN']} warnings, {counts['SKIP']} skipped"
@@ -303,9 +342,13 @@ class ReportHooks:
 
 
 ARTIFACT_DIR = pytest.StashKey[str]()
-RUN_METADATA = pytest.StashKey[dict]()
-ARTIFACT_FILES = {".zip": "playwright_trace", ".png": "playwright_screenshot", ".webm": "playwright_video",
-                  ".html": PAGE_HTML}
+RUN_METADATA = pytest.StashKey[dict[str, Any]]()
+ARTIFACT_FILES = {
+    ".zip": "playwright_trace",
+    ".png": "playwright_screenshot",
+    ".webm": "playwright_video",
+    ".html": PAGE_HTML,
+}
 
 
 BROWSERS = ("chromium", "firefox", "webkit")
@@ -323,8 +366,14 @@ def check_label(nodeid: str, name_the_test: bool) -> str:
 def markdown_summary(summary: dict) -> str:
     """The run in a few lines of Markdown (a CI job summary): target, counts, what failed, known defects."""
     counts = summary["counts"]
-    lines = ["## calcom-oauth-e2e", "", f"Target: {summary['run'].get('target', '?')}", "",
-             " · ".join(f"{counts[s.lower()]} {s.lower()}" for s in STATUSES), ""]
+    lines = [
+        "## calcom-oauth-e2e",
+        "",
+        f"Target: {summary['run'].get('target', '?')}",
+        "",
+        " · ".join(f"{counts[s.lower()]} {s.lower()}" for s in STATUSES),
+        "",
+    ]
     for status in ("FAIL", "BLOCKED", "KNOWN", "WARN"):
         for check in summary["checks"]:
             if check["status"] == status:
@@ -373,5 +422,7 @@ def junit_report(item: pytest.Item, report: pytest.TestReport, outcome: CheckOut
         # the masked text, as before, with the reason as its crash message; it crosses pytest-xdist as it is
         text = report.longrepr if report.longrepr.endswith("\n") else report.longrepr + "\n"
         path, lineno, _ = item.location
-        report.longrepr = ReprExceptionInfo(reprtraceback=ReprTracebackNative([text]),
-                                            reprcrash=ReprFileLocation(path, (lineno or 0) + 1, outcome.reason))
+        report.longrepr = ReprExceptionInfo(
+            reprtraceback=ReprTracebackNative([text]),
+            reprcrash=ReprFileLocation(path, (lineno or 0) + 1, outcome.reason),
+        )

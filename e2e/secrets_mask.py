@@ -37,6 +37,10 @@ class Redactor:
         if secret and len(secret) >= 4:
             self._secrets.add(secret)
 
+    def secrets(self) -> frozenset[str]:
+        """The values it masks as given (trace_scrub also masks their encoded forms)."""
+        return frozenset(self._secrets)
+
     def mask(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
@@ -44,8 +48,9 @@ class Redactor:
         text = JWT_PATTERN.sub(lambda m: fingerprint(m.group(0)), text)
         text = SENSITIVE_QUERY.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
         error_codes = {m.start(1) for m in ERROR_OBJECT_CODE.finditer(text) if ERROR_NAME.fullmatch(m.group(1))}
-        text = SENSITIVE_JSON.sub(lambda m: m.group(0) if m.start(2) in error_codes
-                                  else m.group(1) + _masked(m.group(2)) + m.group(3), text)
+        text = SENSITIVE_JSON.sub(
+            lambda m: m.group(0) if m.start(2) in error_codes else m.group(1) + _masked(m.group(2)) + m.group(3), text
+        )
         text = SENSITIVE_HEADER.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
         return SENSITIVE_FORM.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
 

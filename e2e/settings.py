@@ -80,18 +80,24 @@ class Settings:
     def is_sandbox(self) -> bool:
         return self.sandbox is not None
 
-    def for_worker(self, index: int) -> "Settings":
+    def for_worker(self, index: int) -> Settings:
         """The settings of pytest-xdist worker `index`: its own test user from E2E_USERS when given."""
         if not self.extra_users or self.sandbox is not None:
             return self
         if index >= len(self.extra_users):
-            raise ConfigError(f"E2E_USERS lists {len(self.extra_users)} users but worker {index + 1} needs one: "
-                              "give one test user per pytest-xdist worker")
+            raise ConfigError(
+                f"E2E_USERS lists {len(self.extra_users)} users but worker {index + 1} needs one: "
+                "give one test user per pytest-xdist worker"
+            )
         user = self.extra_users[index]
         return replace(self, user_email=user.email, user_password=user.password, user_id=None)
 
     def secret_values(self) -> list[str]:
-        values = [self.client_secret.reveal(), self.user_password.reveal(), *(u.password.reveal() for u in self.extra_users)]
+        values = [
+            self.client_secret.reveal(),
+            self.user_password.reveal(),
+            *(u.password.reveal() for u in self.extra_users),
+        ]
         if self.sandbox:
             values.append(self.sandbox.admin_key)
         return values
@@ -133,11 +139,15 @@ def remote_settings(values: Mapping[str, str], require_target: bool = False) -> 
         return settings_from_values(values)
     stray = [name for name in TARGET_VARIABLES if name in values]
     if stray:
-        raise ConfigError(f"CAL_API_URL is empty or unset but {', '.join(stray)} {'is' if len(stray) == 1 else 'are'} "
-                          "set: set CAL_API_URL to test that deployment, or unset them all to use the embedded sandbox")
+        raise ConfigError(
+            f"CAL_API_URL is empty or unset but {', '.join(stray)} {'is' if len(stray) == 1 else 'are'} "
+            "set: set CAL_API_URL to test that deployment, or unset them all to use the embedded sandbox"
+        )
     if require_target:
-        raise ConfigError("CAL_API_URL is empty or unset and --require-target forbids falling back to the embedded "
-                          "sandbox: set CAL_API_URL (a CI secret that is missing arrives empty)")
+        raise ConfigError(
+            "CAL_API_URL is empty or unset and --require-target forbids falling back to the embedded "
+            "sandbox: set CAL_API_URL (a CI secret that is missing arrives empty)"
+        )
     return None
 
 
@@ -154,12 +164,16 @@ def settings_from_values(values: Mapping[str, str]) -> Settings:
     """Validated settings for a remote target. Raises ConfigError naming the first bad variable."""
     api_url = _base_url(values, "CAL_API_URL")
     if api_url.endswith(("/v2", "/api/v2")):
-        raise ConfigError(f"CAL_API_URL={values['CAL_API_URL']!r} ends in /v2: give the API's base URL without it "
-                          "(e.g. https://api.cal.com); the harness adds /v2/... itself")
+        raise ConfigError(
+            f"CAL_API_URL={values['CAL_API_URL']!r} ends in /v2: give the API's base URL without it "
+            "(e.g. https://api.cal.com); the harness adds /v2/... itself"
+        )
     web_url = _base_url(values, "CAL_WEB_URL") if "CAL_WEB_URL" in values else api_url
     for name in REQUIRED_WITH_REMOTE:
         if name not in values:
-            raise ConfigError(f"{name} is not set: expected {VARIABLES[name]} (CAL_API_URL is set, so the target is remote)")
+            raise ConfigError(
+                f"{name} is not set: expected {VARIABLES[name]} (CAL_API_URL is set, so the target is remote)"
+            )
     redirect = urlsplit(values["CAL_REDIRECT_URI"])
     if not redirect.scheme or not redirect.netloc:
         raise ConfigError(f"CAL_REDIRECT_URI={values['CAL_REDIRECT_URI']!r} is malformed: expected an absolute URI")

@@ -14,11 +14,13 @@ A trace chunk is masked as soon as it is saved (e2e/trace_scrub.py); one that ca
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, StorageStateCookie
 from playwright.sync_api import Error as PlaywrightError
 
 from .secrets_mask import Redactor
@@ -48,11 +50,13 @@ class SharedContext:
         if options.tracing != "off":
             context.tracing.start(screenshots=False, snapshots=True, sources=False)
 
-    def open_page(self, title: str, cookies: list[dict] | None = None) -> Page:
+    def open_page(self, title: str, cookies: Sequence[StorageStateCookie] | None = None) -> Page:
         page = self._blank_idle_page()
         self.context.clear_cookies()
         if cookies:
-            self.context.add_cookies(cookies)
+            # Playwright's stubs type storage_state()'s cookies (StorageStateCookie) apart from add_cookies'
+            # parameter (SetCookieParam, not exported), though add_cookies takes them as they are
+            self.context.add_cookies(cookies)  # type: ignore[arg-type]
         if self.options.tracing != "off":
             self.context.tracing.start_chunk(title=title)
         page = page or self.context.new_page()
@@ -100,11 +104,9 @@ class SharedContext:
         return page
 
 
-def _attempt(action) -> None:
-    try:
+def _attempt(action: Callable[[], object]) -> None:
+    with contextlib.suppress(PlaywrightError):  # the page or browser is already gone; nothing left to keep
         action()
-    except PlaywrightError:
-        pass  # the page or browser is already gone; nothing left to keep
 
 
 def _save_masked(trace: Path, redactor: Redactor) -> None:
@@ -113,12 +115,12 @@ def _save_masked(trace: Path, redactor: Redactor) -> None:
         return
     try:
         scrub_trace(trace, redactor)
-    except Exception as error:  # noqa: BLE001 - whatever went wrong, an unmasked trace must not stay
+    except Exception as error:  # whatever went wrong, an unmasked trace must not stay
         trace.unlink(missing_ok=True)
         log.warning("trace %s not kept: masking its secrets failed (%s: %s)", trace, type(error).__name__, error)
 
 
-def _write(path: Path, content) -> None:
+def _write(path: Path, content: Callable[[], str]) -> None:
     try:
         text = content()
     except PlaywrightError:

@@ -36,18 +36,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from .secrets_mask import (JWT_PATTERN, SENSITIVE_FORM, SENSITIVE_HEADER, SENSITIVE_JSON, SENSITIVE_QUERY, Redactor,
-                           fingerprint)
+from .secrets_mask import (
+    JWT_PATTERN,
+    SENSITIVE_FORM,
+    SENSITIVE_HEADER,
+    SENSITIVE_JSON,
+    SENSITIVE_QUERY,
+    Redactor,
+    fingerprint,
+)
 
 # Harvested values shorter than this are left to the Redactor's shapes (an error "code" such as "400" is no secret).
 MIN_FOUND = 8
 # form fields, query parameters, headers and cookies whose value is a secret
 SECRET_NAME = re.compile(
     r"(?i)^(?:password|passwd|code|client_?secret|clientSecret|access_?token|accessToken|refresh_?token|refreshToken"
-    r"|id_token|token|authorization|proxy-authorization|x-cal-secret-key|[\w.-]*session[\w.-]*)$")
+    r"|id_token|token|authorization|proxy-authorization|x-cal-secret-key|[\w.-]*session[\w.-]*)$"
+)
 SECRET_PARAM = re.compile(
     r"(?i)(?:^|[?&#])(?:password|code|client_secret|clientSecret|access_token|refresh_token|id_token|token)"
-    r"=([^&#\s\"'<>\\]+)")
+    r"=([^&#\s\"'<>\\]+)"
+)
 # in the value of a Cookie or Set-Cookie header
 SESSION_COOKIE = re.compile(r"(?i)(?:^|[;,]\s*)[\w.-]*session[\w.-]*=([^;,\s\"'\\]+)")
 COOKIE_HEADER = re.compile(r"(?i)^(?:set-)?cookie$")
@@ -57,7 +66,12 @@ SHAPE_HINT = re.compile(r'(?i)eyJ|=|%3D|bearer|basic|"\s*:')
 # (pattern, group of the value): the Redactor's shapes, whose values count only where the Redactor itself hides them
 # (it shows some on purpose, e.g. an error object's `code`), then this module's own
 REDACTOR_SHAPES: tuple[tuple[re.Pattern[str], int], ...] = (
-    (JWT_PATTERN, 0), (SENSITIVE_QUERY, 2), (SENSITIVE_JSON, 2), (SENSITIVE_HEADER, 2), (SENSITIVE_FORM, 2))
+    (JWT_PATTERN, 0),
+    (SENSITIVE_QUERY, 2),
+    (SENSITIVE_JSON, 2),
+    (SENSITIVE_HEADER, 2),
+    (SENSITIVE_FORM, 2),
+)
 OWN_SHAPES: tuple[tuple[re.Pattern[str], int], ...] = ((SECRET_PARAM, 1), (BASIC, 1))
 
 
@@ -101,9 +115,8 @@ def _same_entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def known_secrets(redactor: Redactor) -> Iterable[str]:
-    """The values the Redactor was told about (it keeps them to itself; secrets_mask.Redactor._secrets)."""
-    secrets = getattr(redactor, "secrets", None) or getattr(redactor, "_secrets", ())
-    return tuple(secrets() if callable(secrets) else secrets)
+    """The values the Redactor was told about."""
+    return tuple(redactor.secrets())
 
 
 def encoded_forms(secret: str) -> set[str]:
@@ -112,7 +125,10 @@ def encoded_forms(secret: str) -> set[str]:
     json_forms.add(json.dumps(json.dumps(secret, ensure_ascii=False)[1:-1], ensure_ascii=False)[1:-1])
     json_forms.add(re.sub(r"[<>&']", lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(secret)[1:-1]))  # <script> JSON
     url_forms = {
-        quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="*"),  # form encoding
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        quote_plus(secret, safe="*"),  # form encoding
         quote(secret, safe="-_.!~*'()"),  # encodeURIComponent
         quote(secret, safe=";,/?:@&=+$-_.!~*'()#"),  # encodeURI
     }
@@ -160,7 +176,7 @@ class _Masker:
         masked = _map_strings(document, self.string)
         if masked == document:
             return line
-        return _keep_padding(body, _dumps(masked)) + line[len(body):]
+        return _keep_padding(body, _dumps(masked)) + line[len(body) :]
 
 
 _NOT_JSON = object()
@@ -185,7 +201,7 @@ def _dumps(document: Any) -> str:
 def _keep_padding(original: str, body: str) -> str:
     stripped = original.strip()
     start = original.find(stripped) if stripped else 0
-    return original[:start] + body + original[start + len(stripped):]
+    return original[:start] + body + original[start + len(stripped) :]
 
 
 def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
@@ -209,8 +225,11 @@ def _found(text: str, redactor: Redactor) -> set[str]:
     """The secret values the trace shows by their shape or by the name they are given."""
     found: set[str] = set()
     document = _json(text)
-    documents = [document] if document is not _NOT_JSON else [
-        parsed for line in text.split("\n") if line.strip() and (parsed := _json(line)) is not _NOT_JSON]
+    documents = (
+        [document]
+        if document is not _NOT_JSON
+        else [parsed for line in text.split("\n") if line.strip() and (parsed := _json(line)) is not _NOT_JSON]
+    )
     for candidate in {text, *(s for d in documents for s in _strings(d))}:
         if len(candidate) < MIN_FOUND or not SHAPE_HINT.search(candidate):
             continue

@@ -5,4 +5,4 @@ from .login_page import LoginPage
 from .redirect_catcher import CaughtRedirect, RedirectCatcher, codes_in
 from .selectors import Selectors
 
-__all__ = ["codes_in", "CaughtRedirect", "ConsentPage", "LoginPage", "RedirectCatcher", "Selectors"]
+__all__ = ["CaughtRedirect", "ConsentPage", "LoginPage", "RedirectCatcher", "Selectors", "codes_in"]

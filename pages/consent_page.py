@@ -3,10 +3,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from .selectors import Selectors
-
 
 log = logging.getLogger("e2e.pages")
 
@@ -41,7 +40,7 @@ class ConsentPage:
         heading = self.page.get_by_role("heading").first
         return heading.inner_text() if heading.count() else ""
 
-    def text_shown(self, text: str):
+    def text_shown(self, text: str) -> Locator:
         return self.page.get_by_text(text, exact=False)
 
     def allow(self) -> None:

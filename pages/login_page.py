@@ -46,13 +46,15 @@ class LoginPage:
         self.page = page
         self.web_url = web_url.rstrip("/")
         self.heading = page.get_by_role("heading", name=selectors.login_heading).or_(
-            page.locator(selectors.login_subtitle))
+            page.locator(selectors.login_subtitle)
+        )
         self.form = page.locator(selectors.login_form)
         self.email = self.form.locator(selectors.email_input)
         self.password = self.form.locator(selectors.password_input)
         self.submit = self.form.locator(selectors.submit_button)
         self.error = page.locator(selectors.login_error).or_(
-            page.get_by_text(re.compile(re.escape(selectors.login_error_text), re.IGNORECASE)))
+            page.get_by_text(re.compile(re.escape(selectors.login_error_text), re.IGNORECASE))
+        )
 
     def url(self, callback_url: str | None = None) -> str:
         query = f"?{urlencode({'callbackUrl': callback_url})}" if callback_url else ""
@@ -86,7 +88,8 @@ class LoginPage:
             if waited >= timeout_ms:
                 raise PageNotInteractive(
                     f"the login form at {self.url()} did not take the submit over within {timeout_ms / 1000:.0f}s: "
-                    "the browser would have submitted it natively, with the password in the URL; not submitted")
+                    "the browser would have submitted it natively, with the password in the URL; not submitted"
+                )
             log.info("login page: not interactive yet (submit held back), trying again")
             self.page.wait_for_timeout(RETRY_INTERVAL_MS)
             waited += RETRY_INTERVAL_MS

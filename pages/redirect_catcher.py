@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import json
-import re
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_plus, urljoin, urlsplit
@@ -53,8 +53,9 @@ class RedirectCatcher:
     The authorize response's own status is kept in `redirect_statuses`.
     """
 
-    def __init__(self, context: BrowserContext, redirect_uri: str,
-                 on_code: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, context: BrowserContext, redirect_uri: str, on_code: Callable[[str], None] | None = None
+    ) -> None:
         """on_code is told every code that reaches the redirect origin (so a test run can exchange it later)."""
         parts = urlsplit(redirect_uri)
         self.on_code = on_code

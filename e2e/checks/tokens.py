@@ -6,7 +6,7 @@ import base64
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from ..models import KeysDto
@@ -24,7 +24,7 @@ def jwt_parts(token: str, rule_id: str = "tokens.are_hs256_jwts") -> tuple[dict,
     except ValueError:
         header = payload = None
     require(isinstance(header, dict) and isinstance(payload, dict), rule_id, "header or payload is not base64url JSON")
-    return header, payload  # type: ignore[return-value]
+    return header, payload
 
 
 def check_hs256_jwt(token: str) -> dict:
@@ -38,21 +38,30 @@ def check_claims(payload: dict, kind: str, client_id: str, expires_at: int, from
     require(payload.get("type") == kind, rule, f"type is {payload.get('type')!r}, expected {kind!r}")
     require(payload.get("clientId") == client_id, rule, "clientId is not the client's id")
     require(_is_int(payload.get("ownerId")), rule, f"ownerId {payload.get('ownerId')!r} is not an integer")
-    require(payload.get("expiresAt") == expires_at, rule,
-            f"{kind} expiresAt {payload.get('expiresAt')!r} differs from the response's {expires_at}")
+    require(
+        payload.get("expiresAt") == expires_at,
+        rule,
+        f"{kind} expiresAt {payload.get('expiresAt')!r} differs from the response's {expires_at}",
+    )
     require(_is_int(payload.get("iat")) and payload["iat"] > 0, rule, f"iat {payload.get('iat')!r} is not an int > 0")
     require(isinstance(payload.get("jti"), str) and payload["jti"], rule, "jti is missing")
     if from_refresh:
-        require(payload.get("userId") == payload.get("ownerId"), rule,
-                f"userId {payload.get('userId')!r} is not ownerId {payload.get('ownerId')!r} on a refreshed token")
+        require(
+            payload.get("userId") == payload.get("ownerId"),
+            rule,
+            f"userId {payload.get('userId')!r} is not ownerId {payload.get('ownerId')!r} on a refreshed token",
+        )
 
 
 def check_access_lifetime(iat_s: int, expires_at: int) -> None:
     """60 minutes from issue, floored to the minute; iat only has second precision, so allow its last second."""
     allowed = {_floor_minute(iat_s * 1000 + ms + ACCESS_MS) for ms in (0, 999)}
-    require(expires_at in allowed, "tokens.access_lifetime",
-            f"accessTokenExpiresAt {_iso(expires_at)} is not 60 min after iat {_iso(iat_s * 1000)} floored to the minute "
-            f"(expected {' or '.join(sorted(_iso(a) for a in allowed))})")
+    require(
+        expires_at in allowed,
+        "tokens.access_lifetime",
+        f"accessTokenExpiresAt {_iso(expires_at)} is not 60 min after iat {_iso(iat_s * 1000)} floored to the minute "
+        f"(expected {' or '.join(sorted(_iso(a) for a in allowed))})",
+    )
 
 
 def check_refresh_lifetime(iat_s: int, expires_at: int) -> str:
@@ -61,13 +70,19 @@ def check_refresh_lifetime(iat_s: int, expires_at: int) -> str:
     the expiry must be a local midnight of some real UTC offset (a multiple of 15 minutes, -12h to +14h) and lie
     within the day before issue + 1 year. Returns the offset seen, e.g. "UTC+00:00"."""
     offsets = _midnight_offsets_ms(expires_at)
-    require(offsets, "tokens.refresh_lifetime",
-            f"refreshTokenExpiresAt {_iso(expires_at)} is not the start of a day in any time zone")
+    require(
+        offsets,
+        "tokens.refresh_lifetime",
+        f"refreshTokenExpiresAt {_iso(expires_at)} is not the start of a day in any time zone",
+    )
     fitting = [o for o in offsets if _within_day_before(expires_at, _one_year_later(iat_s * 1000, o))]
     offset_ms = (fitting or offsets)[0]
-    require(fitting, "tokens.refresh_lifetime",
-            f"refreshTokenExpiresAt {_iso(expires_at)} is not 1 year after iat {_iso(iat_s * 1000)} floored to the "
-            f"start of that day (in UTC{_offset_text(offset_ms)})")
+    require(
+        fitting,
+        "tokens.refresh_lifetime",
+        f"refreshTokenExpiresAt {_iso(expires_at)} is not 1 year after iat {_iso(iat_s * 1000)} floored to the "
+        f"start of that day (in UTC{_offset_text(offset_ms)})",
+    )
     return "UTC" + _offset_text(offset_ms)
 
 
@@ -78,8 +93,7 @@ QUARTER_HOUR_MS = 15 * 60 * 1000
 def _midnight_offsets_ms(instant_ms: int) -> list[int]:
     """The real UTC offsets (-12h to +14h, in quarter hours) in whose local time instant_ms is midnight."""
     base = -instant_ms % DAY_MS  # local = instant + offset is a multiple of a day
-    return [o for o in (base, base - DAY_MS)
-            if o % QUARTER_HOUR_MS == 0 and -12 * 3600 * 1000 <= o <= 14 * 3600 * 1000]
+    return [o for o in (base, base - DAY_MS) if o % QUARTER_HOUR_MS == 0 and -12 * 3600 * 1000 <= o <= 14 * 3600 * 1000]
 
 
 def _within_day_before(expires_at: int, year_later: int) -> bool:
@@ -89,7 +103,7 @@ def _within_day_before(expires_at: int, year_later: int) -> bool:
 
 def _one_year_later(ms: int, offset_ms: int) -> int:
     """ms plus one calendar year, counted in local time at offset_ms (as luxon's plus({year: 1}))."""
-    local = datetime.fromtimestamp((ms + offset_ms) / 1000, tz=timezone.utc)
+    local = datetime.fromtimestamp((ms + offset_ms) / 1000, tz=UTC)
     try:
         later = local.replace(year=local.year + 1)
     except ValueError:  # 29 February
@@ -173,8 +187,11 @@ def entropy(value: object) -> Entropy:
             return Entropy(f"uuid{version}", bits, why)
         return Entropy("uuid-shaped", 122, f"UUID-shaped with undefined version {version}: assumed 122 random bits")
     if len(text) == 25 and _CUID.fullmatch(text):
-        return Entropy("cuid", CUID_RANDOM_BITS,
-                       "a cuid (v1) has 8 random base36 characters after its timestamp, counter and fingerprint")
+        return Entropy(
+            "cuid",
+            CUID_RANDOM_BITS,
+            "a cuid (v1) has 8 random base36 characters after its timestamp, counter and fingerprint",
+        )
     for kind, pattern, size, name in _ALPHABETS:
         if pattern.fullmatch(text):
             chars = len(text.rstrip("=")) if kind == "base64" else len(text)
@@ -212,4 +229,4 @@ def _floor_minute(ms: int) -> int:
 
 # Written again here, not imported from the sandbox: a check must not share the code it checks.
 def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")

@@ -34,35 +34,76 @@ from .seed import seed
 from .store import Store
 from .tokens import new_secret_token
 
-EPILOG = (f"Personas: calcom (the default) imitates {CALCOM_VERSION}, defects included; reference is the intended "
-          "behaviour (CONTRACT.md, every advisory honoured). See --list-personas.")
+EPILOG = (
+    f"Personas: calcom (the default) imitates {CALCOM_VERSION}, defects included; reference is the intended "
+    "behaviour (CONTRACT.md, every advisory honoured). See --list-personas."
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m e2e.sandbox", description=__doc__, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--persona", choices=sorted(PERSONAS), default=DEFAULT_PERSONA,
-                        help=f"whose behaviour to imitate (default {DEFAULT_PERSONA}: {CALCOM_VERSION})")
+    parser = argparse.ArgumentParser(
+        prog="python -m e2e.sandbox",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--persona",
+        choices=sorted(PERSONAS),
+        default=DEFAULT_PERSONA,
+        help=f"whose behaviour to imitate (default {DEFAULT_PERSONA}: {CALCOM_VERSION})",
+    )
     parser.add_argument("--list-personas", action="store_true", help="list each persona with its quirks, then exit")
-    parser.add_argument("--layout", choices=LAYOUTS, default="split",
-                        help="split (default): API and web app on two ports of localhost; single: one port of 127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="the API's port (single layout: the one port; default: a free one)")
-    parser.add_argument("--web-port", type=int, default=0, help="the web app's port in the split layout (default: a free one)")
-    parser.add_argument("--timezone", default="UTC", metavar="NAME",
-                        help="the server's local zone (IANA name, default UTC): refresh tokens expire at the start of a day there")
-    parser.add_argument("--hydration-delay-ms", type=int, default=400, metavar="N",
-                        help="how long after load the login page's script takes its form over (default 400); before, "
-                        "a submit is the form's native GET")
-    parser.add_argument("--login-design", choices=LOGIN_DESIGNS, default="2025",
-                        help="2025 (default): <h2>Welcome back</h2>, 'Sign in'; current: <h1>Cal.com</h1>, a subtitle, 'Continue'")
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="split",
+        help="split (default): API and web app on two ports of localhost; single: one port of 127.0.0.1",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="the API's port (single layout: the one port; default: a free one)"
+    )
+    parser.add_argument(
+        "--web-port", type=int, default=0, help="the web app's port in the split layout (default: a free one)"
+    )
+    parser.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="NAME",
+        help="the server's local zone (IANA name, default UTC): refresh tokens expire at the start of a day there",
+    )
+    parser.add_argument(
+        "--hydration-delay-ms",
+        type=int,
+        default=400,
+        metavar="N",
+        help="how long after load the login page's script takes its form over (default 400); before, "
+        "a submit is the form's native GET",
+    )
+    parser.add_argument(
+        "--login-design",
+        choices=LOGIN_DESIGNS,
+        default="2025",
+        help="2025 (default): <h2>Welcome back</h2>, 'Sign in'; current: <h1>Cal.com</h1>, a subtitle, 'Continue'",
+    )
     parser.add_argument("--db", type=Path, help="SQLite file to keep (default: a temporary one, removed at exit)")
     parser.add_argument("--env-file", type=Path, help="write the .env block to this file instead of printing it")
     parser.add_argument("--json", action="store_true", help="print one JSON line with everything (for the harness)")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="break one rule on purpose (repeatable; see --list-faults)")
-    parser.add_argument("--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit")
-    parser.add_argument("--exit-with-parent", action="store_true",
-                        help="stop when standard input closes, i.e. when the process that started this one is gone")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="break one rule on purpose (repeatable; see --list-faults)",
+    )
+    parser.add_argument(
+        "--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit"
+    )
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when standard input closes, i.e. when the process that started this one is gone",
+    )
     parser.add_argument("--throwaway-db", action="store_true", help="remove --db's directory at exit")
     args = parser.parse_args(argv)
     problems = [problem for name in args.fault if (problem := fault_problem(args.persona, name))]
@@ -128,10 +169,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.list_personas:
         print(persona_listing())
         return
-    temp_dir = None if args.db else Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
-    if args.db and args.throwaway_db:
-        temp_dir = args.db.parent
-    db_path = args.db or temp_dir / "sandbox.sqlite3"  # type: ignore[operator]
+    temp_dir: Path | None
+    if args.db:
+        db_path = args.db
+        temp_dir = args.db.parent if args.throwaway_db else None
+    else:
+        temp_dir = Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
+        db_path = temp_dir / "sandbox.sqlite3"
     try:
         if args.layout == "single":
             sockets = [bind(args.port)]
@@ -141,9 +185,15 @@ def main(argv: list[str] | None = None) -> None:
             sockets = [*api_sockets, *web_sockets]
             api_url = f"http://localhost:{api_sockets[0].getsockname()[1]}"
             web_url = f"http://localhost:{web_sockets[0].getsockname()[1]}"
-        config = SandboxConfig(persona=args.persona, api_url=api_url, web_url=web_url, timezone=args.zone,
-                               hydration_delay_ms=args.hydration_delay_ms, login_design=args.login_design,
-                               layout=args.layout)
+        config = SandboxConfig(
+            persona=args.persona,
+            api_url=api_url,
+            web_url=web_url,
+            timezone=args.zone,
+            hydration_delay_ms=args.hydration_delay_ms,
+            login_design=args.login_design,
+            layout=args.layout,
+        )
         store = Store(db_path)
         admin_key = new_secret_token()
         info = seed(store, config, admin_key)
@@ -191,8 +241,12 @@ def announce(info: SandboxInfo, args: argparse.Namespace) -> None:
         print(info.env_block(), end="", flush=True)
     imitating = f", imitating {info.imitates}" if info.imitates else ""
     where = info.api_url if info.web_url == info.api_url else f"API {info.api_url}, web app {info.web_url}"
-    print(f"# sandbox (persona {info.persona}{imitating}) listening on {where} "
-          f"(admin key for the test-support API: {info.admin_key})", file=sys.stderr, flush=True)
+    print(
+        f"# sandbox (persona {info.persona}{imitating}) listening on {where} "
+        f"(admin key for the test-support API: {info.admin_key})",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

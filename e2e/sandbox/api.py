@@ -25,10 +25,14 @@ from .store import Client, Store, TokenGrant, User
 from .tokens import decode, new_secret_token, token_key
 
 NO_SESSION = "NextAuthStrategy - Authentication token is missing or invalid."
-NO_SECRET = ("ApiAuthStrategy - Only 'x-cal-client-id' header provided. Please also provide 'x-cal-secret-key' "
-             "header or Auth bearer token as 'Authentication' header")
-NO_AUTHENTICATION = ("ApiAuthStrategy - No authentication method provided. Either pass an API key as 'Bearer' header "
-                     "or OAuth client credentials as 'x-cal-secret-key' and 'x-cal-client-id' headers")
+NO_SECRET = (
+    "ApiAuthStrategy - Only 'x-cal-client-id' header provided. Please also provide 'x-cal-secret-key' "
+    "header or Auth bearer token as 'Authentication' header"
+)
+NO_AUTHENTICATION = (
+    "ApiAuthStrategy - No authentication method provided. Either pass an API key as 'Bearer' header "
+    "or OAuth client credentials as 'x-cal-secret-key' and 'x-cal-client-id' headers"
+)
 ME_DEFAULTS = {"timeFormat": 12, "defaultScheduleId": None, "weekStart": "Sunday", "timeZone": "Europe/London"}
 
 
@@ -55,7 +59,7 @@ def _authorizing_user(request: Request) -> User | None:
     user = session_user(request)
     header = request.headers.get("authorization", "")
     if user is None and active(request, "session-as-bearer") and header.startswith("Bearer "):
-        user = _store(request).user_for_session(header[len("Bearer "):].strip())
+        user = _store(request).user_for_session(header[len("Bearer ") :].strip())
     return user
 
 
@@ -81,8 +85,12 @@ async def authorize(request: Request) -> Response:
     redirect_uri = required_string(body, "redirectUri")
     state = None if active(request, "authorize-drops-state") else optional_string(body, "state")
     if client is None:
-        raise ApiError(400, "Client not found" if active(request, "authorize-unknown-client-message")
-                       else f"OAuth client with ID '{client_id}' not found")
+        raise ApiError(
+            400,
+            "Client not found"
+            if active(request, "authorize-unknown-client-message")
+            else f"OAuth client with ID '{client_id}' not found",
+        )
     if not redirect_allowed(request, redirect_uri, client):
         raise ApiError(400, "Invalid 'redirect_uri' value.")
     if active(request, "authorize-many-pending-codes"):
@@ -99,8 +107,11 @@ async def authorize(request: Request) -> Response:
     if active(request, "consent-leaks-token") and "form" in request.headers.get("content-type", ""):
         params["access_token"] = new_secret_token()
     target = redirect_uri.split("?")[0] if active(request, "query-dropped") else redirect_uri
-    location = (calcom.append_code_blindly(target, code) if active(request, "code-appended-blindly")
-                else with_query_params(target, params))
+    location = (
+        calcom.append_code_blindly(target, code)
+        if active(request, "code-appended-blindly")
+        else with_query_params(target, params)
+    )
     status = 307 if active(request, "redirect-307") else 302
     if active(request, "redirect-text-body"):
         return calcom.express_redirect(request, location, status, cache_headers(request))
@@ -115,8 +126,9 @@ async def exchange(request: Request) -> Response:
     if code is None and active(request, "exchange-header-crash"):
         raise UncaughtError("TypeError: Cannot read properties of undefined (reading 'replace')")
     if not code:
-        raise ApiError(401 if active(request, "exchange-missing-bearer-401") else 400,
-                       "Missing 'Bearer' Authorization header.")
+        raise ApiError(
+            401 if active(request, "exchange-missing-bearer-401") else 400, "Missing 'Bearer' Authorization header."
+        )
     client = store.client(request.path_params["client_id"])
     if client is None and active(request, "exchange-unknown-client-404"):
         raise ApiError(404, "Client not found")
@@ -131,8 +143,9 @@ async def exchange(request: Request) -> Response:
         earlier = request.app.state.first_keys.get((client.id, user_id))
         if earlier is not None:
             return keys_response(request, earlier)
-    return keys_response(request, issue_keys(request, client.id, user_id, family=new_secret_token(16),
-                                             from_refresh=False))
+    return keys_response(
+        request, issue_keys(request, client.id, user_id, family=new_secret_token(16), from_refresh=False)
+    )
 
 
 async def refresh(request: Request) -> Response:
@@ -143,8 +156,12 @@ async def refresh(request: Request) -> Response:
         raise ApiError(400 if active(request, "refresh-missing-secret-400") else 401, NO_SECRET)
     client = store.client(client_id)
     if client is None:
-        raise ApiError(401, "Unauthorized" if active(request, "refresh-unknown-client-message")
-                       else f"ApiAuthStrategy - oAuth client - Client with ID {client_id} not found")
+        raise ApiError(
+            401,
+            "Unauthorized"
+            if active(request, "refresh-unknown-client-message")
+            else f"ApiAuthStrategy - oAuth client - Client with ID {client_id} not found",
+        )
     if not client.secret_matches(secret) and not active(request, "refresh-ignores-secret"):
         raise ApiError(401, "ApiAuthStrategy - oAuth client - Invalid client secret")
     body = await read_api_body(request)
@@ -157,18 +174,24 @@ async def refresh(request: Request) -> Response:
         grant = store.access_grant(token_key(refresh_token))
         if grant is None:
             raise invalid
-        return keys_response(request, issue_keys(request, client.id, grant.user_id, family=new_secret_token(16),
-                                                 from_refresh=True))
+        return keys_response(
+            request, issue_keys(request, client.id, grant.user_id, family=new_secret_token(16), from_refresh=True)
+        )
     if payload.get("type") != "refresh_token":
         raise invalid
     if active(request, "refresh-deletes-token"):
-        return keys_response(request, await calcom.refresh_deleting_token(request, store, client.id, refresh_token,
-                                                                          invalid))
+        return keys_response(
+            request, await calcom.refresh_deleting_token(request, store, client.id, refresh_token, invalid)
+        )
     grant = await _rotate(request, store, token_key(refresh_token), client.id)
     if grant is None:
         raise invalid
-    return keys_response(request, issue_keys(request, client.id, grant.user_id, family=grant.family, from_refresh=True,
-                                             given_refresh_token=refresh_token))
+    return keys_response(
+        request,
+        issue_keys(
+            request, client.id, grant.user_id, family=grant.family, from_refresh=True, given_refresh_token=refresh_token
+        ),
+    )
 
 
 async def _rotate(request: Request, store: Store, key: str, client_id: str) -> TokenGrant | None:
@@ -210,8 +233,13 @@ async def me(request: Request) -> Response:
         user = store.user_by_id(grant.user_id)
     if user is None:
         raise ApiError(401, "Invalid Access Token.")
-    data: dict[str, object] = {"id": user.id, "email": user.email, **ME_DEFAULTS, "username": user.username,
-                               "organizationId": None}
+    data: dict[str, object] = {
+        "id": user.id,
+        "email": user.email,
+        **ME_DEFAULTS,
+        "username": user.username,
+        "organizationId": None,
+    }
     if active(request, "me-no-username"):
         del data["username"]
     return JSONResponse({"status": "success", "data": data})
@@ -233,9 +261,12 @@ def _me_grant(request: Request, store: Store, token: str) -> TokenGrant | None:
 def _require_permission(store: Store, client_id: str, permission: str) -> None:
     client = store.client(client_id)
     if client is not None and permission not in client.permissions:
-        raise ApiError(403, f"PermissionsGuard - oAuth client with id={client_id} does not have the required "
-                            f"permissions={permission}. Go to platform dashboard settings and add the required "
-                            "permissions to the oAuth client.")
+        raise ApiError(
+            403,
+            f"PermissionsGuard - oAuth client with id={client_id} does not have the required "
+            f"permissions={permission}. Go to platform dashboard settings and add the required "
+            "permissions to the oAuth client.",
+        )
 
 
 routes = [

@@ -11,11 +11,19 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import api, nextauth, openapi, support, web
 from .config import SandboxConfig
-from .errors import ApiError, ExpressError, UncaughtError, envelope, error_response, express_error_page, nest_default_500
+from .errors import (
+    ApiError,
+    ExpressError,
+    UncaughtError,
+    envelope,
+    error_response,
+    express_error_page,
+    nest_default_500,
+)
 from .store import Store
 
 log = logging.getLogger("e2e.sandbox")
@@ -47,21 +55,35 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return envelope(request, 500, "Internal server error")
 
 
-API_ERRORS = {ApiError: _api_error, HTTPException: _http_error, UncaughtError: _uncaught_error,
-              ExpressError: _express_error, Exception: _unexpected_error}
+API_ERRORS = {
+    ApiError: _api_error,
+    HTTPException: _http_error,
+    UncaughtError: _uncaught_error,
+    ExpressError: _express_error,
+    Exception: _unexpected_error,
+}
 WEB_ERRORS = {ApiError: _api_error, HTTPException: web.http_error, Exception: _unexpected_error}
 
 
-def create_app(store: Store, admin_key: str, deviations: set[str] | None = None,
-               config: SandboxConfig | None = None, role: str = "single", shared: dict[str, Any] | None = None) -> ASGIApp:
+def create_app(
+    store: Store,
+    admin_key: str,
+    deviations: set[str] | None = None,
+    config: SandboxConfig | None = None,
+    role: str = "single",
+    shared: dict[str, Any] | None = None,
+) -> ASGIApp:
     """role "api": the API's routes; "web": the web app's; "single": both in one app (errors as the API's).
     Apps made with the same `shared` dict share their state (deviations, keys remembered for tokens-repeat)."""
-    shared = shared if shared is not None else {"deviations": set(deviations or ()), "first_keys": {},
-                                                "two_factor_emails": set()}
+    shared = (
+        shared
+        if shared is not None
+        else {"deviations": set(deviations or ()), "first_keys": {}, "two_factor_emails": set()}
+    )
     api_routes = [*api.routes, *openapi.routes, *support.routes]
     web_routes = [*web.routes, *nextauth.routes]
     routes = {"api": api_routes, "web": web_routes, "single": [*api_routes, *web_routes]}[role]
-    app = Starlette(routes=routes, exception_handlers=WEB_ERRORS if role == "web" else API_ERRORS)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=WEB_ERRORS if role == "web" else API_ERRORS)
     app.state.store = store
     app.state.admin_key = admin_key
     app.state.deviations = shared["deviations"]
@@ -72,8 +94,9 @@ def create_app(store: Store, admin_key: str, deviations: set[str] | None = None,
     return app if role == "web" else CalcomHttpQuirks(app, shared["deviations"])
 
 
-def create_split_app(store: Store, admin_key: str, deviations: set[str], config: SandboxConfig,
-                     web_port: int) -> ASGIApp:
+def create_split_app(
+    store: Store, admin_key: str, deviations: set[str], config: SandboxConfig, web_port: int
+) -> ASGIApp:
     """One ASGI app for both listeners: the web app for connections to web_port, the API for the others."""
     shared: dict[str, Any] = {"deviations": set(deviations), "first_keys": {}}
     api_app = create_app(store, admin_key, config=config, role="api", shared=shared)
@@ -88,8 +111,9 @@ class PortDispatch:
         self.by_port, self.default = by_port, default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        port = (scope.get("server") or (None, None))[1]
-        await self.by_port.get(port, self.default)(scope, receive, send)  # type: ignore[arg-type]
+        server = scope.get("server")  # (host, port), or None
+        app = self.by_port.get(server[1], self.default) if server else self.default
+        await app(scope, receive, send)
 
 
 class CalcomHttpQuirks:
@@ -105,13 +129,17 @@ class CalcomHttpQuirks:
             return
         if "api-v2-prefix-rewrite" in self.deviations and scope["path"].startswith("/api/v2"):
             raw = scope.get("raw_path") or scope["path"].encode()
-            scope = {**scope, "path": "/v2" + scope["path"][len("/api/v2"):], "raw_path": b"/v2" + raw[len(b"/api/v2"):]}
+            scope = {
+                **scope,
+                "path": "/v2" + scope["path"][len("/api/v2") :],
+                "raw_path": b"/v2" + raw[len(b"/api/v2") :],
+            }
         if "envelope-details" not in self.deviations:
             await self.app(scope, receive, send)
             return
         request_id = str(uuid.uuid4()).encode()
 
-        async def send_with_id(message: dict) -> None:
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id)]}
             await send(message)

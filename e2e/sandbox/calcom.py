@@ -61,8 +61,9 @@ async def exchange_deleting_code_last(request: Request, store: Store, code: str,
     return body
 
 
-async def refresh_deleting_token(request: Request, store: Store, client_id: str, refresh_token: str,
-                                 invalid: ApiError) -> dict:
+async def refresh_deleting_token(
+    request: Request, store: Store, client_id: str, refresh_token: str, invalid: ApiError
+) -> dict:
     """One transaction: delete the client's expired access tokens and the used refresh token, create the new
     pair. The loser of a race fails the delete (404 NOT_FOUND); a colliding pair fails the insert (500); either
     way nothing changes. Replaying a deleted token finds nothing: nothing is revoked."""
@@ -78,5 +79,6 @@ async def refresh_deleting_token(request: Request, store: Store, client_id: str,
         store.delete_expired_access_tokens(client_id)
         if not active(request, "refresh-no-rotation") and not store.delete_refresh_token(key):
             raise ApiError(404, NOT_FOUND_RECORD, code="NOT_FOUND", details=None)
-        return issue_keys(request, client_id, row.user_id, family=row.family, from_refresh=True,
-                          given_refresh_token=refresh_token)
+        return issue_keys(
+            request, client_id, row.user_id, family=row.family, from_refresh=True, given_refresh_token=refresh_token
+        )

@@ -14,7 +14,9 @@ RACE_WINDOW_S = 0.05  # how long the race faults wait between reading and writin
 
 
 def unknown_code(request: Request) -> ApiError:
-    return ApiError(400, "Invalid code" if active(request, "exchange-unknown-code-message") else "Invalid OAuth Client.")
+    return ApiError(
+        400, "Invalid code" if active(request, "exchange-unknown-code-message") else "Invalid OAuth Client."
+    )
 
 
 def _bound_client(request: Request, client_id: str) -> str | None:

@@ -26,8 +26,10 @@ def fault_problem(persona: str, name: str) -> str | None:
     if fault is None:
         return f"unknown fault {name} (see --list-faults)"
     if not fault.applies_to(persona):
-        return (f"fault {name} does not apply to the {persona} persona (it applies to: {', '.join(fault.personas)}); "
-                f"see --list-faults")
+        return (
+            f"fault {name} does not apply to the {persona} persona (it applies to: {', '.join(fault.personas)}); "
+            f"see --list-faults"
+        )
     return None
 
 

@@ -4,7 +4,7 @@ answers without it: Nest's default body for an uncaught error, and Express's pag
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 from starlette.requests import Request
@@ -57,8 +57,12 @@ class ExpressError(Exception):
 
 def validation_error(field: str, body: dict | None = None) -> ApiError:
     """Nest's ValidationPipe refusing a body whose `field` is missing or not a string (exceptionFactory {errors})."""
-    error: dict[str, object] = {"target": dict(body or {}), "property": field, "children": [],
-                                "constraints": {"isString": f"{field} must be a string"}}
+    error: dict[str, object] = {
+        "target": dict(body or {}),
+        "property": field,
+        "children": [],
+        "constraints": {"isString": f"{field} must be a string"},
+    }
     if body and field in body:
         error["value"] = body[field]
     return ApiError(400, "Bad Request Exception", details={"errors": [error]})
@@ -71,10 +75,12 @@ def request_path(request: Request) -> str:
     return raw.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
 
 
-def envelope(request: Request, status: int, message: str, code: str | None = None,
-             details: object = _DEFAULT) -> JSONResponse:
+def envelope(
+    request: Request, status: int, message: str, code: str | None = None, details: object = _DEFAULT
+) -> JSONResponse:
     error: dict[str, object] = {
-        "code": "HttpException" if active(request, "envelope-generic-code")
+        "code": "HttpException"
+        if active(request, "envelope-generic-code")
         else code or EXCEPTION_NAMES.get(status, "HttpException"),
         "message": message,
     }
@@ -82,7 +88,7 @@ def envelope(request: Request, status: int, message: str, code: str | None = Non
         error["details"] = _nest_response(status, message) if details is _DEFAULT else details
     body: dict[str, object] = {
         "status": "error",
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "path": request_path(request),
         "error": error,
     }
@@ -101,12 +107,20 @@ def nest_default_500() -> JSONResponse:
 
 def express_error_page(error: ExpressError) -> Response:
     """Express's final handler outside production: the error's stack in a <pre>."""
-    stack = f"{error.text}\n    at JSON.parse (<anonymous>)\n    at parse (/app/node_modules/body-parser/lib/types/json.js:92:19)"
+    stack = (
+        f"{error.text}\n    at JSON.parse (<anonymous>)"
+        "\n    at parse (/app/node_modules/body-parser/lib/types/json.js:92:19)"
+    )
     shown = html.escape(stack, quote=False).replace("\n", "<br>").replace("  ", " &nbsp;")
-    page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n'
-            f"<body>\n<pre>{shown}</pre>\n</body>\n</html>\n")
-    return HTMLResponse(page, status_code=error.status, headers={
-        "Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"})
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n'
+        f"<body>\n<pre>{shown}</pre>\n</body>\n</html>\n"
+    )
+    return HTMLResponse(
+        page,
+        status_code=error.status,
+        headers={"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def _nest_response(status: int, message: str) -> dict[str, object]:

@@ -62,8 +62,11 @@ async def read_api_body(request: Request) -> dict[str, Any]:
     if _media_type(request) != "application/json":
         return {}  # body-parser leaves other bodies unread: req.body is {} and validation refuses it
     html_errors = active(request, "body-parser-errors-html")
-    too_large = (ExpressError(413, "PayloadTooLargeError: request entity too large") if html_errors
-                 else ApiError(413, "request entity too large"))
+    too_large = (
+        ExpressError(413, "PayloadTooLargeError: request entity too large")
+        if html_errors
+        else ApiError(413, "request entity too large")
+    )
     raw = await _raw_body(request, too_large)
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():

@@ -22,8 +22,14 @@ def algorithms(request: Request) -> list[str]:
     return ["HS512"] if active(request, "tokens-hs512") else ["HS256"]
 
 
-def issue_keys(request: Request, client_id: str, user_id: int, family: str, from_refresh: bool,
-               given_refresh_token: str | None = None) -> dict:
+def issue_keys(
+    request: Request,
+    client_id: str,
+    user_id: int,
+    family: str,
+    from_refresh: bool,
+    given_refresh_token: str | None = None,
+) -> dict:
     """Mints and stores a pair; the KeysResponseDto body. A pair identical to a stored one (possible only
     without a jti) fails to store, as Cal.com's insert does: UncaughtError, nothing stored."""
     store: Store = request.app.state.store
@@ -44,16 +50,20 @@ def issue_keys(request: Request, client_id: str, user_id: int, family: str, from
     algorithm = algorithms(request)[0]
     with_jti = not active(request, "tokens-without-jti")
     access = mint(key, "access_token", client_id, owner, access_expires, now, user_id_claim, omit, algorithm, with_jti)
-    refresh_ = mint(key, "refresh_token", client_id, owner, refresh_expires, now, user_id_claim, omit, algorithm, with_jti)
+    refresh_ = mint(
+        key, "refresh_token", client_id, owner, refresh_expires, now, user_id_claim, omit, algorithm, with_jti
+    )
     try:
-        store.record_tokens(access.key, refresh_.key, TokenGrant(client_id, user_id, family, refresh_.expires_at),
-                            access.expires_at)
+        store.record_tokens(
+            access.key, refresh_.key, TokenGrant(client_id, user_id, family, refresh_.expires_at), access.expires_at
+        )
     except TokenCollision:
         raise UncaughtError("Unique constraint failed on the fields: (`secret`)") from None
     data = {
         "accessToken": access.token,
         "accessTokenExpiresAt": access.expires_at,
-        "refreshToken": given_refresh_token if active(request, "refresh-same-refresh-token") and given_refresh_token
+        "refreshToken": given_refresh_token
+        if active(request, "refresh-same-refresh-token") and given_refresh_token
         else refresh_.token,
         "refreshTokenExpiresAt": refresh_.expires_at,
     }

@@ -20,19 +20,20 @@ class SandboxStartError(RuntimeError):
 
 
 class SandboxProcess:
-    def __init__(self, process: subprocess.Popen, info: SandboxInfo, stderr_path: Path,
-                 throwaway_dir: Path | None = None) -> None:
+    def __init__(
+        self, process: subprocess.Popen, info: SandboxInfo, stderr_path: Path, throwaway_dir: Path | None = None
+    ) -> None:
         self.process = process
         self.info = info
         self.stderr_path = stderr_path
         self.throwaway_dir = throwaway_dir
 
     @classmethod
-    def start(cls, extra_args: list[str] | None = None, timeout: float = 20.0) -> "SandboxProcess":
+    def start(cls, extra_args: list[str] | None = None, timeout: float = 20.0) -> SandboxProcess:
         return cls.spawn(extra_args).ready(timeout)
 
     @classmethod
-    def spawn(cls, extra_args: list[str] | None = None) -> "SpawnedSandbox":
+    def spawn(cls, extra_args: list[str] | None = None) -> SpawnedSandbox:
         """Starts the process and returns at once; .ready() waits for it (so the start overlaps other work)."""
         extra_args = list(extra_args or [])
         throwaway_dir = None
@@ -40,14 +41,18 @@ class SandboxProcess:
             # the database is ours to delete, so stop() may kill the server outright instead of waiting for it
             throwaway_dir = Path(tempfile.mkdtemp(prefix="calcom-sandbox-"))
             extra_args += ["--db", str(throwaway_dir / "sandbox.sqlite3"), "--throwaway-db"]
-        stderr_file = tempfile.NamedTemporaryFile(prefix="calcom-sandbox-", suffix=".log", delete=False)
-        # cwd: `python -m e2e.sandbox` finds this package from a checkout even when it is not installed
-        # stdin: a pipe only we hold; should we die without stopping the sandbox, it closes and the sandbox exits
-        process = subprocess.Popen(
-            [sys.executable, "-m", "e2e.sandbox", "--json", "--exit-with-parent", *extra_args], cwd=PACKAGE_PARENT,
-            stdout=subprocess.PIPE, stderr=stderr_file, stdin=subprocess.PIPE, text=True,
-        )
-        stderr_file.close()
+        # delete=False: the log outlives this handle (the child holds its own); closed once the child has it
+        with tempfile.NamedTemporaryFile(prefix="calcom-sandbox-", suffix=".log", delete=False) as stderr_file:
+            # cwd: `python -m e2e.sandbox` finds this package from a checkout even when it is not installed
+            # stdin: a pipe only we hold; should we die without stopping the sandbox, it closes and the sandbox exits
+            process = subprocess.Popen(
+                [sys.executable, "-m", "e2e.sandbox", "--json", "--exit-with-parent", *extra_args],
+                cwd=PACKAGE_PARENT,
+                stdout=subprocess.PIPE,
+                stderr=stderr_file,
+                stdin=subprocess.PIPE,
+                text=True,
+            )
         return SpawnedSandbox(process, Path(stderr_file.name), throwaway_dir)
 
     def stop(self) -> None:
@@ -63,7 +68,7 @@ class SandboxProcess:
                 self.process.wait()
         _release(self.process, self.stderr_path, self.throwaway_dir)
 
-    def __enter__(self) -> "SandboxProcess":
+    def __enter__(self) -> SandboxProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -108,7 +113,9 @@ def _release(process: subprocess.Popen, stderr_path: Path, throwaway_dir: Path |
 
 def _read_line(process: subprocess.Popen, timeout: float) -> str:
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
+    stdout = process.stdout
+    assert stdout is not None, "the sandbox is spawned with stdout=PIPE"
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
     try:
         return lines.get(timeout=timeout)
     except queue.Empty:

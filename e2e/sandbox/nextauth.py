@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -53,8 +53,12 @@ async def csrf(request: Request) -> Response:
 
 def _csrf_valid(request: Request, submitted: object) -> bool:
     token, _, digest = request.cookies.get(CSRF_COOKIE, "").partition("|")
-    return (isinstance(submitted, str) and bool(token) and hmac.compare_digest(token, submitted)
-            and hmac.compare_digest(digest, _csrf_hash(request, token)))
+    return (
+        isinstance(submitted, str)
+        and bool(token)
+        and hmac.compare_digest(token, submitted)
+        and hmac.compare_digest(digest, _csrf_hash(request, token))
+    )
 
 
 async def credentials_callback(request: Request) -> Response:
@@ -73,10 +77,12 @@ async def credentials_callback(request: Request) -> Response:
         return _answer(wants_json, _error_url(request, LOGIN_ERROR), 401)
     if user.email in request.app.state.two_factor_emails:
         return _answer(wants_json, _error_url(request, SECOND_FACTOR_REQUIRED), 401)
-    callback = form.get("callbackUrl") if isinstance(form.get("callbackUrl"), str) else "/"
+    callback_url = form.get("callbackUrl")
+    callback = callback_url if isinstance(callback_url, str) else "/"
     response = _answer(wants_json, _absolute(request, login_target(request, callback)), 200)
-    response.set_cookie(SESSION_COOKIE, request.app.state.store.create_session(user.id), httponly=True,
-                        samesite="lax", path="/")
+    response.set_cookie(
+        SESSION_COOKIE, request.app.state.store.create_session(user.id), httponly=True, samesite="lax", path="/"
+    )
     return response
 
 
@@ -84,9 +90,13 @@ async def session(request: Request) -> Response:
     user = session_user(request)
     if user is None:
         return JSONResponse({})
-    expires = datetime.fromtimestamp((request.app.state.store.now_ms() + SESSION_LIFETIME_MS) / 1000, timezone.utc)
-    return JSONResponse({"user": {"id": user.id, "email": user.email, "username": user.username},
-                         "expires": expires.isoformat().replace("+00:00", "Z")})
+    expires = datetime.fromtimestamp((request.app.state.store.now_ms() + SESSION_LIFETIME_MS) / 1000, UTC)
+    return JSONResponse(
+        {
+            "user": {"id": user.id, "email": user.email, "username": user.username},
+            "expires": expires.isoformat().replace("+00:00", "Z"),
+        }
+    )
 
 
 def _error_url(request: Request, error: str) -> str:

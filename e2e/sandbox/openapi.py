@@ -37,10 +37,14 @@ DOCUMENT = {
                 "parameters": [_client_id_param()],
                 "requestBody": _json_body("OAuthAuthorizeInput"),
                 "responses": {
-                    "200": {"description": "The user is redirected to the 'redirect_uri' with an authorization code "
-                            "in query parameter e.g. `redirectUri?code=secretcode.`"},
-                    "400": {"description": "Bad request if the OAuth client is not found, if the redirect URI is "
-                            "invalid, or if the user has already authorized the client."},
+                    "200": {
+                        "description": "The user is redirected to the 'redirect_uri' with an authorization code "
+                        "in query parameter e.g. `redirectUri?code=secretcode.`"
+                    },
+                    "400": {
+                        "description": "Bad request if the OAuth client is not found, if the redirect URI is "
+                        "invalid, or if the user has already authorized the client."
+                    },
                 },
             }
         },
@@ -59,8 +63,10 @@ DOCUMENT = {
                 "requestBody": _json_body("ExchangeAuthorizationCodeInput"),
                 "responses": {
                     "200": _keys_response("Successfully exchanged authorization code for access and refresh tokens."),
-                    "400": {"description": "Bad request if the authorization code is missing, invalid, or if the "
-                            "client ID and secret do not match."},
+                    "400": {
+                        "description": "Bad request if the authorization code is missing, invalid, or if the "
+                        "client ID and secret do not match."
+                    },
                 },
             }
         },
@@ -70,8 +76,13 @@ DOCUMENT = {
                 "tags": ["OAuth"],
                 "parameters": [
                     _client_id_param(),
-                    {"name": "x-cal-secret-key", "in": "header", "required": True,
-                     "description": "OAuth client secret key.", "schema": {"type": "string"}},
+                    {
+                        "name": "x-cal-secret-key",
+                        "in": "header",
+                        "required": True,
+                        "description": "OAuth client secret key.",
+                        "schema": {"type": "string"},
+                    },
                 ],
                 "requestBody": _json_body("RefreshTokenInput"),
                 "responses": {"200": _keys_response("")},

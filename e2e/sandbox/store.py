@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import itertools
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -180,7 +180,11 @@ class Store:
         if row is None:
             return None
         return Client(
-            row["id"], row["name"], row["secret_sha256"], json.loads(row["redirect_uris"]), json.loads(row["permissions"])
+            row["id"],
+            row["name"],
+            row["secret_sha256"],
+            json.loads(row["redirect_uris"]),
+            json.loads(row["permissions"]),
         )
 
     # --- authorization codes ---------------------------------------------------------------
@@ -209,8 +213,10 @@ class Store:
         """The code's user if the code is pending (for client_id; any client when None), without spending it."""
         tables = ("codes", "reusable_codes") if reusable_too else ("codes",)
         for table in tables:
-            row = self.db.execute(f"SELECT user_id FROM {table} WHERE code = ? AND (? IS NULL OR client_id = ?)",
-                                  (code, client_id, client_id)).fetchone()
+            row = self.db.execute(
+                f"SELECT user_id FROM {table} WHERE code = ? AND (? IS NULL OR client_id = ?)",
+                (code, client_id, client_id),
+            ).fetchone()
             if row:
                 return row["user_id"]
         return None
@@ -221,8 +227,9 @@ class Store:
         if user_id is not None:
             self.db.execute("INSERT OR IGNORE INTO reusable_codes VALUES (?, ?, ?)", (code, client_id, user_id))
             return user_id
-        row = self.db.execute("SELECT user_id FROM reusable_codes WHERE code = ? AND client_id = ?",
-                              (code, client_id)).fetchone()
+        row = self.db.execute(
+            "SELECT user_id FROM reusable_codes WHERE code = ? AND client_id = ?", (code, client_id)
+        ).fetchone()
         return row["user_id"] if row else None
 
     def retire_code(self, code: str) -> None:
@@ -235,11 +242,13 @@ class Store:
         try:
             with self.transaction():
                 self.db.execute(
-                    "INSERT INTO access_tokens (token_key, client_id, user_id, family, expires_ms) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO access_tokens (token_key, client_id, user_id, family, expires_ms)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (access_key, grant.client_id, grant.user_id, grant.family, access_expires_ms),
                 )
                 self.db.execute(
-                    "INSERT INTO refresh_tokens (token_key, client_id, user_id, family, expires_ms) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO refresh_tokens (token_key, client_id, user_id, family, expires_ms)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (refresh_key, grant.client_id, grant.user_id, grant.family, grant.expires_ms),
                 )
         except sqlite3.IntegrityError:
@@ -252,9 +261,16 @@ class Store:
         return RefreshToken(row["client_id"], row["user_id"], row["family"], row["expires_ms"], bool(row["rotated"]))
 
     def mark_rotated(self, key: str) -> bool:
-        """Marks the refresh token used; True for the one caller that did it (one statement, so races have one winner)."""
-        return self.db.execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_key = ? AND rotated = 0",
-                               (key,)).rowcount == 1
+        """Marks the refresh token used; True for the one caller that did it.
+
+        One statement, so racing refreshes have one winner.
+        """
+        return (
+            self.db.execute(
+                "UPDATE refresh_tokens SET rotated = 1 WHERE token_key = ? AND rotated = 0", (key,)
+            ).rowcount
+            == 1
+        )
 
     def delete_refresh_token(self, key: str) -> bool:
         """Cal.com's rotation: the used refresh token is deleted; True for the one caller that did it."""

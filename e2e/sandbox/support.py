@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import ApiError
 from .deviations import fault_problem
+from .errors import ApiError
 from .faults import FAULTS
 from .http_input import read_body
 from .store import Store
@@ -49,7 +49,9 @@ async def create_client(request: Request) -> Response:
     if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
         raise ApiError(400, "permissions must be a list of strings")
     client, secret = store.create_client(str(body.get("name") or "Sandbox Test Client"), redirect_uris, permissions)
-    return JSONResponse({"id": client.id, "secret": secret, "name": client.name, "redirectUris": client.redirect_uris}, 201)
+    return JSONResponse(
+        {"id": client.id, "secret": secret, "name": client.name, "redirectUris": client.redirect_uris}, 201
+    )
 
 
 async def shift_clock(request: Request) -> Response:
@@ -68,8 +70,10 @@ async def set_faults(request: Request) -> Response:
     body = await read_body(request)
     deviations: set[str] = request.app.state.deviations
     persona = request.app.state.config.persona
-    changes = [(body.get(key, []), key, change) for key, change in (("enable", deviations.add),
-                                                                    ("disable", deviations.discard))]
+    changes = [
+        (body.get(key, []), key, change)
+        for key, change in (("enable", deviations.add), ("disable", deviations.discard))
+    ]
     for names, key, _ in changes:
         if not isinstance(names, list) or any(not isinstance(name, str) or name not in FAULTS for name in names):
             raise ApiError(400, f"{key} must be a list of fault names (python -m e2e.sandbox --list-faults)")

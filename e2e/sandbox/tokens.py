@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import jwt
 
@@ -18,7 +18,7 @@ def access_token_expiry(now_ms: int) -> int:
     return expires - expires % 60_000
 
 
-def refresh_token_expiry(now_ms: int, zone: tzinfo = timezone.utc) -> int:
+def refresh_token_expiry(now_ms: int, zone: tzinfo = UTC) -> int:
     """One calendar year from issue, rounded down to the start of that day in the server's zone (luxon's
     `DateTime.now().plus({year: 1}).startOf("day")` in the API process's local zone)."""
     issued = datetime.fromtimestamp(now_ms / 1000, tz=zone)
@@ -48,8 +48,16 @@ class IssuedToken:
 
 
 def mint(
-    signing_key: str, kind: str, client_id: str, owner_id: int, expires_at: int, now_ms: int, with_user_id: bool,
-    omit: tuple[str, ...] = (), algorithm: str = "HS256", with_jti: bool = True,
+    signing_key: str,
+    kind: str,
+    client_id: str,
+    owner_id: int,
+    expires_at: int,
+    now_ms: int,
+    with_user_id: bool,
+    omit: tuple[str, ...] = (),
+    algorithm: str = "HS256",
+    with_jti: bool = True,
 ) -> IssuedToken:
     payload: dict[str, object] = {
         "type": kind,
@@ -71,8 +79,9 @@ def mint(
 def decode(signing_key: str, token: str, algorithms: list[str] | None = None) -> dict | None:
     """The payload of a token this server signed, or None. Expiry is checked by the caller's clock."""
     try:
-        payload = jwt.decode(token, signing_key, algorithms=algorithms or ["HS256"],
-                             options={"verify_exp": False, "verify_iat": False})
+        payload = jwt.decode(
+            token, signing_key, algorithms=algorithms or ["HS256"], options={"verify_exp": False, "verify_iat": False}
+        )
     except jwt.PyJWTError:
         return None
     return payload if isinstance(payload, dict) else None

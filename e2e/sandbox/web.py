@@ -27,6 +27,7 @@ def compile_templates() -> None:
     for name in templates.env.list_templates():
         templates.get_template(name)
 
+
 PERMISSION_LABELS = {
     "EVENT_TYPE_READ": "Read your event types",
     "EVENT_TYPE_WRITE": "Create and edit your event types",
@@ -38,8 +39,10 @@ PERMISSION_LABELS = {
 }
 INCORRECT = "Email or password is incorrect."  # en: incorrect_email_password
 SOMETHING_WRONG = "Something went wrong."
-NOT_FOUND_PAGE = ("<!DOCTYPE html><html><head><title>404: This page could not be found.</title></head>"
-                  "<body><h1>404</h1><h2>This page could not be found.</h2></body></html>")
+NOT_FOUND_PAGE = (
+    "<!DOCTYPE html><html><head><title>404: This page could not be found.</title></head>"
+    "<body><h1>404</h1><h2>This page could not be found.</h2></body></html>"
+)
 
 
 def _store(request: Request) -> Store:
@@ -103,8 +106,10 @@ async def consent_page(request: Request) -> Response:
             return RedirectResponse(_with_error(redirect_uri, "invalid_request"), status_code=302)
     else:
         error = None
-    if error:
-        return templates.TemplateResponse(request, "consent_error.html", {"error": error, "user": user}, status_code=400)
+    if error or client is None:  # (client is None only with an error)
+        return templates.TemplateResponse(
+            request, "consent_error.html", {"error": error, "user": user}, status_code=400
+        )
     context = {
         "client": client,
         "user": user,

@@ -24,11 +24,15 @@ RACERS = 8
 # header should be refused like an empty one (a TypeError answers 500 instead: known defect); "Bearer" alone
 # ("Bearer " with its trailing space stripped by HTTP) and another scheme are taken as the code, which is unknown.
 @pytest.mark.rule("exchange.requires_bearer_header")
-@pytest.mark.parametrize("authorization, messages", [
-    (None, (MISSING_BEARER,)),
-    ("Bearer", (MISSING_BEARER, INVALID_CLIENT)),
-    ("Basic abc", (MISSING_BEARER, INVALID_CLIENT)),
-], ids=["missing", "empty-bearer", "not-bearer"])
+@pytest.mark.parametrize(
+    "authorization, messages",
+    [
+        (None, (MISSING_BEARER,)),
+        ("Bearer", (MISSING_BEARER, INVALID_CLIENT)),
+        ("Basic abc", (MISSING_BEARER, INVALID_CLIENT)),
+    ],
+    ids=["missing", "empty-bearer", "not-bearer"],
+)
 def test_exchange_without_bearer_code_is_400(api, settings, authorization, messages):
     response = api.o_auth_flow_controller_exchange_raw(
         authorization, settings.client_id, ExchangeAuthorizationCodeInput(settings.client_secret.reveal())
@@ -52,7 +56,9 @@ def test_exchange_for_unknown_client_is_400(authorizer, settings):
 
 @pytest.mark.rule("exchange.rejects_unknown_code")
 def test_exchange_of_unknown_code_is_400(authorizer):
-    check_error(authorizer.exchange_raw(secrets.token_urlsafe(32)), "exchange.rejects_unknown_code", 400, INVALID_CLIENT)
+    check_error(
+        authorizer.exchange_raw(secrets.token_urlsafe(32)), "exchange.rejects_unknown_code", 400, INVALID_CLIENT
+    )
 
 
 @pytest.mark.smoke
@@ -81,9 +87,12 @@ def test_concurrent_exchanges_of_one_code_exactly_one_succeeds(authorizer):
     with ThreadPoolExecutor(RACERS) as pool:
         responses = list(pool.map(exchange, range(RACERS)))
     statuses = sorted(r.status_code for r in responses)
-    require(statuses.count(200) == 1, "exchange.concurrent_single_use",
-            f"{statuses.count(200)} of {RACERS} concurrent exchanges of one code succeeded, expected exactly 1 "
-            f"(statuses {statuses})")
+    require(
+        statuses.count(200) == 1,
+        "exchange.concurrent_single_use",
+        f"{statuses.count(200)} of {RACERS} concurrent exchanges of one code succeeded, expected exactly 1 "
+        f"(statuses {statuses})",
+    )
     for response in responses:
         if response.status_code != 200:
             check_error(response, "exchange.concurrent_single_use", (400, 404), (INVALID_CLIENT, RECORD_NOT_FOUND))
@@ -101,5 +110,8 @@ def test_code_of_one_client_is_refused_to_another(authorizer, second_client):
 def test_user_may_authorize_again_after_exchange(authorizer):
     check_keys_response(authorizer.exchange_for_keys(authorizer.code()), "exchange.returns_keys")
     response = authorizer.authorize_raw()
-    require(300 <= response.status_code < 400, "exchange.reauthorize_after_exchange",
-            f"authorize after the code was exchanged answered HTTP {response.status_code}, expected a redirect")
+    require(
+        300 <= response.status_code < 400,
+        "exchange.reauthorize_after_exchange",
+        f"authorize after the code was exchanged answered HTTP {response.status_code}, expected a redirect",
+    )

@@ -22,10 +22,16 @@ PAGE_BOUND_MS = 5_000  # a working page shows this within; a page that does not 
 @pytest.mark.rule("login.page_shape")
 def test_login_page_shows_its_form(login_page: LoginPage):
     login_page.open()
-    require(_visible(login_page.heading.first), "login.page_shape",
-            "the login page shows neither the heading 'Welcome back' nor [data-testid=login-subtitle]")
-    for name, field in (("#email", login_page.email), ("#password", login_page.password),
-                        ("the submit button", login_page.submit)):
+    require(
+        _visible(login_page.heading.first),
+        "login.page_shape",
+        "the login page shows neither the heading 'Welcome back' nor [data-testid=login-subtitle]",
+    )
+    for name, field in (
+        ("#email", login_page.email),
+        ("#password", login_page.password),
+        ("the submit button", login_page.submit),
+    ):
         require(_visible(field), "login.page_shape", f"the login form has no visible {name}")
 
 
@@ -38,22 +44,37 @@ def test_good_credentials_sign_in_and_return_to_callback(session_evidence, setti
     landed = urlsplit(signed_in.landed_url).path
     require(landed == ConsentPage.PATH, "login.good_credentials", f"login landed on {landed}, not on its callbackUrl")
     if signed_in.session_email is not None:  # NextAuth's /api/auth/session says who is logged in
-        require(signed_in.session_email.lower() == settings.user_email.lower(), "login.good_credentials",
-                "the session is not the test user's")
+        require(
+            signed_in.session_email.lower() == settings.user_email.lower(),
+            "login.good_credentials",
+            "the session is not the test user's",
+        )
     else:
         web_host = urlsplit(settings.web_url).hostname or ""
-        require(any("session" in c["name"] and web_host.endswith(c["domain"].lstrip("."))
-                    for c in signed_in.storage_state["cookies"]),
-                "login.good_credentials", "no session cookie was set for the web host")
+        require(
+            any(
+                "session" in c["name"] and web_host.endswith(c["domain"].lstrip("."))
+                for c in signed_in.storage_state["cookies"]
+            ),
+            "login.good_credentials",
+            "no session cookie was set for the web host",
+        )
 
 
 @pytest.mark.rule("login.bad_credentials")
 def test_bad_credentials_stay_on_login_with_error(login_page: LoginPage, settings):
     login_page.open()
     login_page.login(settings.user_email, "wrong-" + secrets.token_urlsafe(12))
-    require(_visible(login_page.error.first, PAGE_BOUND_MS), "login.bad_credentials",
-            "no error alert appeared after a wrong password")
-    require(login_page.is_current(), "login.bad_credentials", f"left the login page for {urlsplit(login_page.page.url).path}")
+    require(
+        _visible(login_page.error.first, PAGE_BOUND_MS),
+        "login.bad_credentials",
+        "no error alert appeared after a wrong password",
+    )
+    require(
+        login_page.is_current(),
+        "login.bad_credentials",
+        f"left the login page for {urlsplit(login_page.page.url).path}",
+    )
 
 
 @pytest.mark.rule("consent.requires_login")
@@ -62,11 +83,17 @@ def test_consent_without_session_redirects_to_login(page, settings, login_page: 
     target = consent.url(settings.client_id, settings.redirect_uri, state="s")
     consent.open(settings.client_id, settings.redirect_uri, state="s")
     _visible(login_page.form.or_(consent.allow_button).first, PAGE_BOUND_MS)
-    require(login_page.is_current(), "consent.requires_login",
-            "the consent page did not send the user to log in: it rendered without a session")
+    require(
+        login_page.is_current(),
+        "consent.requires_login",
+        "the consent page did not send the user to log in: it rendered without a session",
+    )
     callback = parse_qs(urlsplit(page.url).query).get("callbackUrl", [""])[0]
-    require(_same_page(callback, target, settings.web_url), "consent.requires_login",
-            "callbackUrl does not lead back to the consent page")
+    require(
+        _same_page(callback, target, settings.web_url),
+        "consent.requires_login",
+        "callbackUrl does not lead back to the consent page",
+    )
 
 
 @pytest.mark.rule("consent.names_client")
@@ -78,14 +105,23 @@ def test_consent_names_client_and_lists_permissions(signed_in_consent: ConsentPa
     signed_in_consent.open(settings.client_id, settings.redirect_uri)
     require(_visible(signed_in_consent.allow_button, PAGE_BOUND_MS), "consent.names_client", "no Allow button")
     heading = signed_in_consent.heading_text()
-    require(heading != for_unknown, "consent.names_client",
-            f"the consent page reads the same for this client and for an unknown one ({heading!r}): "
-            "it does not name the client")
+    require(
+        heading != for_unknown,
+        "consent.names_client",
+        f"the consent page reads the same for this client and for an unknown one ({heading!r}): "
+        "it does not name the client",
+    )
     if settings.sandbox is not None:  # a remote client's name is not among CONTRACT §3's variables
-        require(_visible(signed_in_consent.text_shown(settings.sandbox.client_name).first), "consent.names_client",
-                f"the client's name {settings.sandbox.client_name!r} is not shown")
-    require(_visible(signed_in_consent.page.get_by_role("listitem").first), "consent.names_client",
-            "no permissions are listed")
+        require(
+            _visible(signed_in_consent.text_shown(settings.sandbox.client_name).first),
+            "consent.names_client",
+            f"the client's name {settings.sandbox.client_name!r} is not shown",
+        )
+    require(
+        _visible(signed_in_consent.page.get_by_role("listitem").first),
+        "consent.names_client",
+        "no permissions are listed",
+    )
 
 
 @pytest.mark.smoke
@@ -108,18 +144,26 @@ def test_go_back_issues_no_code(signed_in_consent: ConsentPage, signed_in_catche
     page.goto(settings.web_url + "/", wait_until="commit")  # a page to go back to
     signed_in_consent.open(settings.client_id, settings.redirect_uri)
     signed_in_consent.wait_until_loaded()
-    require(_visible(signed_in_consent.deny_button, PAGE_BOUND_MS), "consent.go_back_issues_no_code",
-            "the consent page has no Go back button [data-testid=deny-button]")
+    require(
+        _visible(signed_in_consent.deny_button, PAGE_BOUND_MS),
+        "consent.go_back_issues_no_code",
+        "the consent page has no Go back button [data-testid=deny-button]",
+    )
     signed_in_consent.go_back()
     # settled: off the consent page, and not on the authorize endpoint on the way to the redirect URI
-    page.wait_for_url(lambda url: urlsplit(url).path != ConsentPage.PATH and not fnmatch(urlsplit(url).path, AUTHORIZE_PATH),
-                      wait_until="commit")
+    page.wait_for_url(
+        lambda url: urlsplit(url).path != ConsentPage.PATH and not fnmatch(urlsplit(url).path, AUTHORIZE_PATH),
+        wait_until="commit",
+    )
     with_code = [c for c in signed_in_catcher.caught if "code" in c.params]
     require(not with_code, "consent.go_back_issues_no_code", "Go back landed on the redirect URI with a code")
     # Had Go back issued a code, the user could not authorize again (CONTRACT §1).
     response = authorizer.authorize_raw()
-    require(300 <= response.status_code < 400, "consent.go_back_issues_no_code",
-            f"after Go back, authorize answered HTTP {response.status_code}: a code was issued")
+    require(
+        300 <= response.status_code < 400,
+        "consent.go_back_issues_no_code",
+        f"after Go back, authorize answered HTTP {response.status_code}: a code was issued",
+    )
 
 
 @pytest.mark.rule("consent.unknown_client_error")
@@ -127,8 +171,11 @@ def test_unknown_client_shows_error_and_stays(signed_in_consent: ConsentPage, si
     unknown = "unknown" + secrets.token_hex(6)
     signed_in_consent.open(unknown, settings.redirect_uri)
     expected = f"OAuth client with ID '{unknown}' not found"
-    require(_visible(signed_in_consent.text_shown(expected), PAGE_BOUND_MS), "consent.unknown_client_error",
-            f"the consent page shows no error for an unknown client (expected {expected!r})")
+    require(
+        _visible(signed_in_consent.text_shown(expected), PAGE_BOUND_MS),
+        "consent.unknown_client_error",
+        f"the consent page shows no error for an unknown client (expected {expected!r})",
+    )
     require(not signed_in_catcher.caught, "consent.unknown_client_error", "the browser was sent to the redirect URI")
 
 
@@ -136,9 +183,14 @@ def test_unknown_client_shows_error_and_stays(signed_in_consent: ConsentPage, si
 def test_disallowed_redirect_uri_shows_error_and_stays(signed_in_consent: ConsentPage, signed_in_catcher, settings):
     signed_in_consent.open(settings.client_id, settings.redirect_uri + "/evil")
     expected = "Invalid 'redirect_uri' value."
-    require(_visible(signed_in_consent.text_shown(expected), PAGE_BOUND_MS), "consent.disallowed_redirect_error",
-            f"the consent page shows no error for a disallowed redirect_uri (expected {expected!r})")
-    require(not signed_in_catcher.caught, "consent.disallowed_redirect_error", "the browser was sent to the redirect URI")
+    require(
+        _visible(signed_in_consent.text_shown(expected), PAGE_BOUND_MS),
+        "consent.disallowed_redirect_error",
+        f"the consent page shows no error for a disallowed redirect_uri (expected {expected!r})",
+    )
+    require(
+        not signed_in_catcher.caught, "consent.disallowed_redirect_error", "the browser was sent to the redirect URI"
+    )
 
 
 def _visible(locator, timeout_ms: float = 0) -> bool:

@@ -34,8 +34,10 @@ def test_tokens_carry_the_contract_claims(keys, settings):
 @pytest.mark.rule("tokens.claims")
 def test_refreshed_tokens_also_carry_user_id(keys, refresh, settings):
     renewed = check_keys_response(refresh(keys.data.refresh_token), "refresh.returns_new_pair").data
-    for token, kind, expires in ((renewed.access_token, "access_token", renewed.access_token_expires_at),
-                                 (renewed.refresh_token, "refresh_token", renewed.refresh_token_expires_at)):
+    for token, kind, expires in (
+        (renewed.access_token, "access_token", renewed.access_token_expires_at),
+        (renewed.refresh_token, "refresh_token", renewed.refresh_token_expires_at),
+    ):
         check_claims(jwt_parts(token)[1], kind, settings.client_id, expires, from_refresh=True)
 
 
@@ -45,7 +47,11 @@ def test_owner_id_is_the_user(keys, api, settings):
     me = api.me(keys.data.access_token)
     require(owner == me["id"], "tokens.owner_is_user", f"ownerId {owner!r} differs from /v2/me id {me['id']!r}")
     if settings.user_id is not None:
-        require(owner == settings.user_id, "tokens.owner_is_user", f"ownerId {owner!r} is not E2E_USER_ID {settings.user_id}")
+        require(
+            owner == settings.user_id,
+            "tokens.owner_is_user",
+            f"ownerId {owner!r} is not E2E_USER_ID {settings.user_id}",
+        )
 
 
 @pytest.mark.rule("tokens.access_lifetime")
@@ -64,7 +70,10 @@ def test_every_issued_token_is_distinct(authorizer, refresh):
     second = check_keys_response(refresh(first.refresh_token), "refresh.returns_new_pair").data
     third = authorizer.keys().data
     tokens = [t for k in (first, second, third) for t in (k.access_token, k.refresh_token)]
-    require(len(set(tokens)) == len(tokens), "tokens.all_distinct",
-            f"{len(tokens) - len(set(tokens))} of {len(tokens)} issued tokens repeat an earlier one")
+    require(
+        len(set(tokens)) == len(tokens),
+        "tokens.all_distinct",
+        f"{len(tokens) - len(set(tokens))} of {len(tokens)} issued tokens repeat an earlier one",
+    )
     jtis = [jwt_parts(t)[1].get("jti") for t in tokens]
     require(len(set(jtis)) == len(jtis), "tokens.all_distinct", "two tokens share a jti")

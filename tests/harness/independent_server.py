@@ -6,6 +6,7 @@ only through CONTRACT §3's variables. Run: python independent_server.py  (print
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import html
@@ -16,7 +17,7 @@ import sys
 import threading
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -53,10 +54,19 @@ class State:
     def __init__(self) -> None:
         salt = secrets.token_bytes(16)
         self.password = secrets.token_urlsafe(16)
-        self.user = {"id": 7, "email": "qa-independent@example.test", "username": "qa-independent",
-                     "salt": salt, "hash": hashlib.pbkdf2_hmac("sha256", self.password.encode(), salt, 100_000)}
-        self.client = {"id": "indep-" + secrets.token_hex(6), "secret": secrets.token_urlsafe(24),
-                       "name": "Independent Test App", "uris": ["http://callback.independent.test/done"]}
+        self.user = {
+            "id": 7,
+            "email": "qa-independent@example.test",
+            "username": "qa-independent",
+            "salt": salt,
+            "hash": hashlib.pbkdf2_hmac("sha256", self.password.encode(), salt, 100_000),
+        }
+        self.client = {
+            "id": "indep-" + secrets.token_hex(6),
+            "secret": secrets.token_urlsafe(24),
+            "name": "Independent Test App",
+            "uris": ["http://callback.independent.test/done"],
+        }
         self.sessions: set[str] = set()
         self.codes: dict[str, str] = {}  # code -> client id (one user)
         self.access: dict[str, dict] = {}
@@ -73,20 +83,35 @@ def now_ms() -> int:
 def issue(client_id: str, family: str, refreshed: bool) -> dict:
     now = now_ms()
     access_exp = (now + 3_600_000) // 60_000 * 60_000
-    issued = datetime.fromtimestamp(now / 1000, timezone.utc)
+    issued = datetime.fromtimestamp(now / 1000, UTC)
     year_later = issued.replace(year=issued.year + 1, day=28 if (issued.month, issued.day) == (2, 29) else issued.day)
     refresh_exp = int(year_later.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
     tokens = {}
     for kind, exp in (("access_token", access_exp), ("refresh_token", refresh_exp)):
-        claims = {"type": kind, "clientId": client_id, "ownerId": STATE.user["id"], "expiresAt": exp,
-                  "iat": now // 1000, "jti": secrets.token_urlsafe(24)}
+        claims = {
+            "type": kind,
+            "clientId": client_id,
+            "ownerId": STATE.user["id"],
+            "expiresAt": exp,
+            "iat": now // 1000,
+            "jti": secrets.token_urlsafe(24),
+        }
         if refreshed:
             claims["userId"] = STATE.user["id"]
         tokens[kind] = (sign(claims), claims["jti"], exp)
     STATE.access[tokens["access_token"][1]] = {"family": family, "exp": access_exp}
-    STATE.refresh[tokens["refresh_token"][1]] = {"family": family, "used": False, "client": client_id, "exp": refresh_exp}
-    return {"accessToken": tokens["access_token"][0], "accessTokenExpiresAt": access_exp,
-            "refreshToken": tokens["refresh_token"][0], "refreshTokenExpiresAt": refresh_exp}
+    STATE.refresh[tokens["refresh_token"][1]] = {
+        "family": family,
+        "used": False,
+        "client": client_id,
+        "exp": refresh_exp,
+    }
+    return {
+        "accessToken": tokens["access_token"][0],
+        "accessTokenExpiresAt": access_exp,
+        "refreshToken": tokens["refresh_token"][0],
+        "refreshTokenExpiresAt": refresh_exp,
+    }
 
 
 def uri_allowed(uri: str) -> bool:
@@ -118,8 +143,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, json.dumps(payload).encode(), "application/json", headers)
 
     def error(self, status: int, message: str) -> None:
-        self.json(status, {"status": "error", "timestamp": datetime.now(timezone.utc).isoformat(), "path": self.path,
-                           "error": {"code": NAMES[status], "message": message}})
+        self.json(
+            status,
+            {
+                "status": "error",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "path": self.path,
+                "error": {"code": NAMES[status], "message": message},
+            },
+        )
 
     def page(self, status: int, title: str, body: str, headers: dict[str, str] | None = None) -> None:
         self.send(status, PAGE.format(title=title, body=body).encode(), "text/html; charset=utf-8", headers)
@@ -173,18 +205,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def login_page(self, callback: str, error: str, status: int = 200) -> None:
         alert = f'<p class="err">{html.escape(error)}</p>' if error else ""
-        self.page(status, "Log in", f"""<h1>Welcome back</h1>
+        self.page(
+            status,
+            "Log in",
+            f"""<h1>Welcome back</h1>
 <form data-testid="login-form" method="post" action="/auth/login">
 <input type="hidden" name="callbackUrl" value="{html.escape(callback)}">
 <label>Email <input id="email" name="email" type="email"></label>
 <label>Password <input id="password" name="password" type="password"></label>{alert}
-<button type="submit">Log in</button></form>""")
+<button type="submit">Log in</button></form>""",
+        )
 
     def login(self) -> None:
         form = self.body() or {}
         user = STATE.user
         good = form.get("email") == user["email"] and hmac.compare_digest(
-            hashlib.pbkdf2_hmac("sha256", str(form.get("password", "")).encode(), user["salt"], 100_000), user["hash"])
+            hashlib.pbkdf2_hmac("sha256", str(form.get("password", "")).encode(), user["salt"], 100_000), user["hash"]
+        )
         if not good:
             return self.login_page(form.get("callbackUrl", "/"), "The email or password you entered is incorrect.", 401)
         session = secrets.token_urlsafe(24)
@@ -199,16 +236,22 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect("/auth/login?" + urlencode({"callbackUrl": self.path}))
         client_id, uri = query.get("client_id", ""), query.get("redirect_uri", "")
         if client_id != STATE.client["id"]:
-            return self.page(400, "Error", f'<p class="err">OAuth client with ID \'{html.escape(client_id)}\' not found</p>')
+            return self.page(
+                400, "Error", f"<p class=\"err\">OAuth client with ID '{html.escape(client_id)}' not found</p>"
+            )
         if not uri_allowed(uri):
             return self.page(400, "Error", "<p class=\"err\">Invalid 'redirect_uri' value.</p>")
         state = f'<input type="hidden" name="state" value="{html.escape(query["state"])}">' if "state" in query else ""
-        self.page(200, "Authorize", f"""<h2>{html.escape(STATE.client['name'])} wants to access your account</h2>
+        self.page(
+            200,
+            "Authorize",
+            f"""<h2>{html.escape(STATE.client["name"])} wants to access your account</h2>
 <ul><li>Read your bookings</li></ul>
 <form method="post" action="/v2/oauth/{quote(client_id)}/authorize">
 <input type="hidden" name="redirectUri" value="{html.escape(uri)}">{state}
 <button type="button" data-testid="deny-button" onclick="history.back()">Go back</button>
-<button type="submit" data-testid="allow-button">Allow</button></form>""")
+<button type="submit" data-testid="allow-button">Allow</button></form>""",
+        )
 
     def authorize(self, client_id: str) -> None:
         if not self.signed_in():
@@ -223,12 +266,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(400, "Invalid 'redirect_uri' value.")
         with LOCK:
             if client_id in STATE.codes.values():
-                return self.error(400, f"User with id={STATE.user['id']} has already authorized client with id={client_id}.")
+                return self.error(
+                    400, f"User with id={STATE.user['id']} has already authorized client with id={client_id}."
+                )
             code = secrets.token_urlsafe(32)
             STATE.codes[code] = client_id
         params = {"code": code, **({"state": body["state"]} if isinstance(body.get("state"), str) else {})}
-        self.redirect(uri + ("&" if "?" in uri else "?") + urlencode(params, quote_via=quote),
-                      headers={"Cache-Control": "no-store"})
+        self.redirect(
+            uri + ("&" if "?" in uri else "?") + urlencode(params, quote_via=quote),
+            headers={"Cache-Control": "no-store"},
+        )
 
     def exchange(self, client_id: str) -> None:
         body = self.body()
@@ -275,23 +322,36 @@ class Handler(BaseHTTPRequestHandler):
     def me(self) -> None:
         auth = self.headers.get("Authorization") or ""
         claims = verify(auth[7:]) if auth.startswith("Bearer ") else None
-        record = STATE.access.get((claims or {}).get("jti", "")) if (claims or {}).get("type") == "access_token" else None
+        record = (
+            STATE.access.get((claims or {}).get("jti", "")) if (claims or {}).get("type") == "access_token" else None
+        )
         if record is None or record["exp"] <= now_ms():
             return self.error(401, "Unauthorized")
         user = STATE.user
-        self.json(200, {"status": "success", "data": {"id": user["id"], "email": user["email"], "username": user["username"]}})
+        self.json(
+            200, {"status": "success", "data": {"id": user["id"], "email": user["email"], "username": user["username"]}}
+        )
 
 
 def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    print(json.dumps({"CAL_API_URL": url, "CAL_CLIENT_ID": STATE.client["id"], "CAL_CLIENT_SECRET": STATE.client["secret"],
-                      "CAL_REDIRECT_URI": STATE.client["uris"][0], "E2E_USER_EMAIL": STATE.user["email"],
-                      "E2E_USER_PASSWORD": STATE.password, "E2E_USER_ID": str(STATE.user["id"])}), flush=True)
-    try:
+    print(
+        json.dumps(
+            {
+                "CAL_API_URL": url,
+                "CAL_CLIENT_ID": STATE.client["id"],
+                "CAL_CLIENT_SECRET": STATE.client["secret"],
+                "CAL_REDIRECT_URI": STATE.client["uris"][0],
+                "E2E_USER_EMAIL": STATE.user["email"],
+                "E2E_USER_PASSWORD": STATE.password,
+                "E2E_USER_ID": str(STATE.user["id"]),
+            }
+        ),
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

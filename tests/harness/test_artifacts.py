@@ -25,15 +25,22 @@ def run_harness(tmp_path: Path, info, *args: str) -> subprocess.CompletedProcess
     env_file = tmp_path / "target.env"
     env_file.write_text(info.env_block())
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run([sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"),
-                           *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:  # its faults break a working consent page
         info = sandbox.info
-        httpx.post(f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS},
-                   headers={"x-sandbox-admin-key": info.admin_key}).raise_for_status()
+        httpx.post(
+            f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS}, headers={"x-sandbox-admin-key": info.admin_key}
+        ).raise_for_status()
         result = run_harness(tmp_path, info, "-v")
     assert result.returncode == 1, result.stdout[-3000:]
     out = tmp_path / "out"
@@ -46,7 +53,9 @@ def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
     assert "HTTP exchanges" in (out / "report.html").read_text() and (out / "junit.xml").exists()
 
     texts = {"console": result.stdout + result.stderr}
-    texts.update({str(p): p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.suffix not in BINARY})
+    texts.update(
+        {str(p): p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.suffix not in BINARY}
+    )
     assert len(texts) >= 5
     for name, text in texts.items():
         for secret in (info.client_secret, info.user_password, info.admin_key):

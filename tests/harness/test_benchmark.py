@@ -33,9 +33,23 @@ def test_one_round_writes_json_and_the_readme_table(tmp_path: Path):
     readme = tmp_path / "README.md"
     readme.write_text("before\n<!-- speed:start -->\nold\n<!-- speed:end -->\nafter\n")
     result = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--skip-faults", "--runs", "1", "--full-runs", "1",
-         "--json", str(tmp_path / "results.json"), "--readme", str(readme)],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            str(BENCHMARK),
+            "--skip-faults",
+            "--runs",
+            "1",
+            "--full-runs",
+            "1",
+            "--json",
+            str(tmp_path / "results.json"),
+            "--readme",
+            str(readme),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert set(results) == {"a_minimal_script", "b_smoke", "c_full_suite"}

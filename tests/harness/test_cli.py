@@ -22,15 +22,22 @@ from e2e.settings import VARIABLES
 VENV_BIN = Path(sys.executable).parent
 
 
-def run_cli(tmp_path: Path, *args: str, env_extra: dict[str, str] | None = None,
-            timeout: int = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    tmp_path: Path, *args: str, env_extra: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess:
     """`python -m e2e ARGS` from tmp_path, with no target configured unless ARGS say so."""
     empty = tmp_path / "empty.env"
     empty.touch()
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "NODE_COMPILE_CACHE"}
     env.update({"XDG_CACHE_HOME": str(tmp_path / "cache"), **(env_extra or {})})
-    return subprocess.run([sys.executable, "-m", "e2e", "--env-file", str(empty), "--output", str(tmp_path / "out"),
-                           *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e", "--env-file", str(empty), "--output", str(tmp_path / "out"), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:
@@ -57,9 +64,20 @@ def test_help_lists_every_harness_option_on_one_line_each(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     options = harness_options()
-    for named in ("--env-file", "--smoke", "--strict-advisories", "--require-target", "--known-issues",
-                  "--no-known-issues", "--persona", "--rule", "--checks-json", "--list-rules", "--help-pytest",
-                  "--sandbox-fault"):
+    for named in (
+        "--env-file",
+        "--smoke",
+        "--strict-advisories",
+        "--require-target",
+        "--known-issues",
+        "--no-known-issues",
+        "--persona",
+        "--rule",
+        "--checks-json",
+        "--list-rules",
+        "--help-pytest",
+        "--sandbox-fault",
+    ):
         assert named in options
     for flag, help_text in options.items():
         mine = [line for line in lines if re.match(rf"\s+(-\w, )?{re.escape(flag)}(?![\w-])", line)]
@@ -82,12 +100,13 @@ def test_help_pytest_shows_pytests_and_playwrights_options_for_the_flow_suite(tm
 def test_list_rules_prints_every_rule_and_runs_nothing(tmp_path):
     (tmp_path / ".env").write_text("CAL_API_URL=https://api.cal.com/v2\n")  # not even read: a usage error else
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    result = subprocess.run([sys.executable, "-m", "e2e", "--list-rules"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "e2e", "--list-rules"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and result.stderr == "", result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == len(RULES)
-    for line, rule in zip(lines, RULES.values()):
+    for line, rule in zip(lines, RULES.values(), strict=True):
         assert line.startswith(rule.id + " ")
         assert re.search(rf"\s{rule.level.value}\s", line) and rule.reference in line and line.endswith(rule.title)
     assert any(" warning " in line for line in lines) and Level.WARNING in {r.level for r in RULES.values()}
@@ -98,15 +117,23 @@ def test_list_rules_prints_every_rule_and_runs_nothing(tmp_path):
 REFRESH = {rule_id for rule_id in RULES if rule_id.startswith("refresh.")}
 
 
-@pytest.mark.parametrize("values, expected", [
-    (["refresh.returns_new_pair"], {"refresh.returns_new_pair"}),
-    (["refresh.*"], REFRESH),
-    (["refresh.*", "me.rejects_unknown_token"], REFRESH | {"me.rejects_unknown_token"}),
-    (["refresh.*,me.rejects_unknown_token", " tokens.claims "], REFRESH | {"me.rejects_unknown_token", "tokens.claims"}),
-    (["*.rejects_unknown_client"], {"authorize.rejects_unknown_client", "exchange.rejects_unknown_client",
-                                    "refresh.rejects_unknown_client"}),
-    ([], set()),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (["refresh.returns_new_pair"], {"refresh.returns_new_pair"}),
+        (["refresh.*"], REFRESH),
+        (["refresh.*", "me.rejects_unknown_token"], REFRESH | {"me.rejects_unknown_token"}),
+        (
+            ["refresh.*,me.rejects_unknown_token", " tokens.claims "],
+            REFRESH | {"me.rejects_unknown_token", "tokens.claims"},
+        ),
+        (
+            ["*.rejects_unknown_client"],
+            {"authorize.rejects_unknown_client", "exchange.rejects_unknown_client", "refresh.rejects_unknown_client"},
+        ),
+        ([], set()),
+    ],
+)
 def test_rule_values_select_ids_and_globs(values, expected):
     assert select_rules(values) == expected
 
@@ -126,9 +153,11 @@ def collected_rules(tmp_path: Path, *args: str) -> dict[str, str]:
         "def pytest_collection_finish(session):\n"
         "    for item in session.items:\n"
         "        marker = item.get_closest_marker('rule')\n"
-        "        print('RULE-OF', item.nodeid, marker.args[0] if marker else '-')\n")
-    result = run_cli(tmp_path, "-p", "rule_printer", "--collect-only", "-q", *args,
-                     env_extra={"PYTHONPATH": str(tmp_path)})
+        "        print('RULE-OF', item.nodeid, marker.args[0] if marker else '-')\n"
+    )
+    result = run_cli(
+        tmp_path, "-p", "rule_printer", "--collect-only", "-q", *args, env_extra={"PYTHONPATH": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return dict(line.split()[1:] for line in result.stdout.splitlines() if line.startswith("RULE-OF "))
 
@@ -153,9 +182,11 @@ def test_rule_matching_no_rule_is_a_usage_error_naming_it(tmp_path):
 def test_unwritable_checks_json_or_output_is_refused_before_the_run(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    for args, named in [(["--checks-json", str(blocker / "sub" / "checks.json")], "--checks-json"),
-                        (["--checks-json", str(tmp_path)], "--checks-json"),
-                        (["--output", str(blocker / "results")], "--output")]:
+    for args, named in [
+        (["--checks-json", str(blocker / "sub" / "checks.json")], "--checks-json"),
+        (["--checks-json", str(tmp_path)], "--checks-json"),
+        (["--output", str(blocker / "results")], "--output"),
+    ]:
         result = run_cli(tmp_path, *args)
         assert result.returncode == 2, (args, result.stdout[-2000:], result.stderr)
         line = one_line_error(result)
@@ -177,8 +208,13 @@ def test_cannot_write_tries_and_leaves_nothing_behind(tmp_path):
 
 def playwrights_ffmpeg_folder(env: dict[str, str]) -> Path:
     """Where Playwright's own driver says its ffmpeg goes (`playwright install --dry-run ffmpeg`)."""
-    result = subprocess.run([str(VENV_BIN / "playwright"), "install", "--dry-run", "ffmpeg"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(VENV_BIN / "playwright"), "install", "--dry-run", "ffmpeg"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     found = re.search(r"Install location:\s+(\S+)", result.stdout)
     assert found, result.stdout + result.stderr
     return Path(found.group(1))
@@ -223,8 +259,9 @@ def test_video_needs_ffmpeg_only_when_on(tmp_path):
 
 
 # --- --tb ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("given, expected", [([], "--tb=short"), (["--tb=long"], "--tb=long"),
-                                              (["--tb", "line"], "--tb")])
+@pytest.mark.parametrize(
+    "given, expected", [([], "--tb=short"), (["--tb=long"], "--tb=long"), (["--tb", "line"], "--tb")]
+)
 def test_tracebacks_are_short_unless_asked(given, expected):
     args, pytest_args = cli.parse_args(given)
     command = cli.pytest_command(args, pytest_args, None)
@@ -241,10 +278,13 @@ def connect_error(url: str, kind: type[httpx.TransportError] = httpx.ConnectErro
 
 
 def test_a_refused_connection_to_the_target_is_recognised():
-    assert cli.target_connection_failure(connect_error(f"{API}/v2/oauth/x/exchange"), TARGETS) == \
-        f"CAL_API_URL {API}: ConnectError: [Errno 111] Connection refused"
+    assert (
+        cli.target_connection_failure(connect_error(f"{API}/v2/oauth/x/exchange"), TARGETS)
+        == f"CAL_API_URL {API}: ConnectError: [Errno 111] Connection refused"
+    )
     assert cli.target_connection_failure(connect_error(f"{API}/v2/me", httpx.ConnectTimeout), TARGETS).startswith(
-        f"CAL_API_URL {API}: ConnectTimeout")
+        f"CAL_API_URL {API}: ConnectTimeout"
+    )
     browser = Exception(f"Page.goto: net::ERR_CONNECTION_REFUSED at {WEB}/auth/login?callbackUrl=x\nCall log: ...")
     assert cli.target_connection_failure(browser, TARGETS) == f"CAL_WEB_URL {WEB}: net::ERR_CONNECTION_REFUSED"
     try:  # a check that turned it into its own failure
@@ -274,9 +314,25 @@ def test_a_target_that_dies_during_the_run_stops_it_with_exit_3(tmp_path, worker
         env = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "NODE_COMPILE_CACHE"}
         env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
         with open(tmp_path / "stderr.txt", "w+") as stderr:
-            run = subprocess.Popen([sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output",
-                                    str(tmp_path / "out"), "-m", "api", *workers],
-                                   cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+            run = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "e2e",
+                    "--env-file",
+                    str(env_file),
+                    "--output",
+                    str(tmp_path / "out"),
+                    "-m",
+                    "api",
+                    *workers,
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
             watchdog = threading.Timer(300, run.kill)
             watchdog.start()
             lines, killed_after = [], None

@@ -27,8 +27,14 @@ def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.Complete
     env_file = tmp_path / "target.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in {**values, **overrides}.items()))
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run([sys.executable, "-m", "e2e", "doctor", "--env-file", str(env_file)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e", "doctor", "--env-file", str(env_file)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_all_well(tmp_path, target):
@@ -53,12 +59,16 @@ def test_http_login_unavailable_is_a_note_not_a_failure(monkeypatch, target):
     assert "-> fine: runs of API-level checks alone log in through the browser instead" in line
 
 
-@pytest.mark.parametrize("override, check, hint", [
-    ({"E2E_USER_PASSWORD": "wrong-password"}, "http login", "E2E_USER_PASSWORD"),
-    ({"CAL_CLIENT_SECRET": "wrong-secret"}, "client", "CAL_CLIENT_SECRET"),
-    ({"CAL_CLIENT_ID": "no-such-client"}, "client", "CAL_CLIENT_ID"),
-    ({"CAL_REDIRECT_URI": "https://unregistered.example/cb"}, "authorize", "CAL_REDIRECT_URI"),
-], ids=["password", "secret", "client", "redirect"])
+@pytest.mark.parametrize(
+    "override, check, hint",
+    [
+        ({"E2E_USER_PASSWORD": "wrong-password"}, "http login", "E2E_USER_PASSWORD"),
+        ({"CAL_CLIENT_SECRET": "wrong-secret"}, "client", "CAL_CLIENT_SECRET"),
+        ({"CAL_CLIENT_ID": "no-such-client"}, "client", "CAL_CLIENT_ID"),
+        ({"CAL_REDIRECT_URI": "https://unregistered.example/cb"}, "authorize", "CAL_REDIRECT_URI"),
+    ],
+    ids=["password", "secret", "client", "redirect"],
+)
 def test_names_what_is_wrong_and_what_to_do(tmp_path, target, override, check, hint):
     result = doctor(tmp_path, target, **override)
     assert result.returncode == 1, result.stdout

@@ -20,17 +20,28 @@ def verdict(value) -> bool:
 
 
 # fixed ids: pytest-xdist workers must collect the same tests, so random values may not name them
-@pytest.mark.parametrize("value", [str(uuid.uuid4()), "aaaaaaaa-aaaa-4aaa-aaaa-aaaaaaaaaaaa", CUID,
-                                   secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_hex(4)],
-                         ids=["uuid4", "uuid4-repeating", "cuid", "base64url", "hex64", "hex8"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        str(uuid.uuid4()),
+        "aaaaaaaa-aaaa-4aaa-aaaa-aaaaaaaaaaaa",
+        CUID,
+        secrets.token_urlsafe(32),
+        secrets.token_hex(32),
+        secrets.token_hex(4),
+    ],
+    ids=["uuid4", "uuid4-repeating", "cuid", "base64url", "hex64", "hex8"],
+)
 def test_the_same_value_always_gets_the_same_verdict(value):
     assert len({entropy(value) for _ in range(50)}) == 1
 
 
 def test_values_of_one_format_get_one_verdict_whatever_their_characters():
     """The old per-value Shannon estimate flipped around 128 bits on UUIDs; by format there is one answer."""
-    uuids = [str(uuid.uuid4()) for _ in range(500)] + ["00000000-0000-4000-8000-000000000000",
-                                                         "ffffffff-ffff-4fff-bfff-ffffffffffff"]
+    uuids = [str(uuid.uuid4()) for _ in range(500)] + [
+        "00000000-0000-4000-8000-000000000000",
+        "ffffffff-ffff-4fff-bfff-ffffffffffff",
+    ]
     assert {entropy(u) for u in uuids} == {entropy(uuids[0])}
     assert {entropy(secrets.token_urlsafe(32)).bits for _ in range(500)} == {258}
     assert {entropy(secrets.token_hex(32)).bits for _ in range(500)} == {256}

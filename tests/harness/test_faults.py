@@ -23,15 +23,32 @@ FAILURE_FAULTS = [f for f in FAULTS.values() if RULES[f.rule_id].level is Level.
 ADVISORY_FAULTS = [f for f in FAULTS.values() if RULES[f.rule_id].level is Level.WARNING]
 
 
-def run_flow_suite(tmp_path: Path, *args: str, persona: str = "reference",
-                   known_issues: bool = False) -> tuple[int, list[dict], str]:
+def run_flow_suite(
+    tmp_path: Path, *args: str, persona: str = "reference", known_issues: bool = False
+) -> tuple[int, list[dict], str]:
     """Runs tests/flow against a fresh embedded sandbox of that persona (whatever target the environment names).
     Strict by default: a fault that looks like a known Cal.com defect must still fail the run."""
     out = tmp_path / "checks.json"
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "flow"), "--rootdir", str(ROOT),
-               "-c", str(ROOT / "pyproject.toml"), "-q", "-p", "no:cacheprovider", "--checks-json", str(out),
-               "--sandbox-persona", persona, *([] if known_issues else ["--no-known-issues"]), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "tests" / "flow"),
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--checks-json",
+        str(out),
+        "--sandbox-persona",
+        persona,
+        *([] if known_issues else ["--no-known-issues"]),
+        *args,
+    ]
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     checks = json.loads(out.read_text())["checks"] if out.exists() else []
     return result.returncode, checks, result.stdout[-3000:] + result.stderr[-2000:]
@@ -55,8 +72,9 @@ CALCOM_FAULTS = [f for f in FAILURE_FAULTS if f.applies_to("calcom")]
 
 @pytest.mark.parametrize("fault", CALCOM_FAULTS, ids=lambda f: f.name)
 def test_suite_fails_on_fault_naming_its_rule_on_the_calcom_persona(fault, tmp_path):
-    code, checks, output = run_flow_suite(tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id,
-                                          persona="calcom", known_issues=True)
+    code, checks, output = run_flow_suite(
+        tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id, persona="calcom", known_issues=True
+    )
     assert code == 1, f"the suite passed against fault {fault.name} ({fault.breaks}) on calcom:\n{output}"
     assert "FAIL" in statuses_of(checks, fault.rule_id), f"no failure names {fault.rule_id}:\n{output}"
 
@@ -66,8 +84,9 @@ def test_advisory_fault_warns_and_fails_when_strict(fault, tmp_path):
     code, checks, output = run_flow_suite(tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id)
     assert code == 0, f"an advisory miss failed the run without --strict-advisories:\n{output}"
     assert "WARN" in statuses_of(checks, fault.rule_id), f"no warning names {fault.rule_id}:\n{output}"
-    code, checks, output = run_flow_suite(tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id,
-                                          "--strict-advisories")
+    code, checks, output = run_flow_suite(
+        tmp_path, "--sandbox-fault", fault.name, "--rule", fault.rule_id, "--strict-advisories"
+    )
     assert code == 1 and "FAIL" in statuses_of(checks, fault.rule_id), f"strict mode did not fail:\n{output}"
 
 

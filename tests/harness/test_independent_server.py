@@ -24,8 +24,22 @@ def test_flow_suite_passes_against_an_independent_server(tmp_path):
         out = tmp_path / "checks.json"
         env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
         result = subprocess.run(
-            [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--strict-advisories", "--checks-json", str(out)],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+            [
+                sys.executable,
+                "-m",
+                "e2e",
+                "--env-file",
+                str(env_file),
+                "--strict-advisories",
+                "--checks-json",
+                str(out),
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

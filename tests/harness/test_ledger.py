@@ -25,8 +25,16 @@ class FakeCalcom:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/refresh"):
-            return httpx.Response(400 if self.secret_right else 401, json={"status": "error", "error": {
-                "code": "X", "message": "Invalid refresh token" if self.secret_right else "Invalid client secret"}})
+            return httpx.Response(
+                400 if self.secret_right else 401,
+                json={
+                    "status": "error",
+                    "error": {
+                        "code": "X",
+                        "message": "Invalid refresh token" if self.secret_right else "Invalid client secret",
+                    },
+                },
+            )
         self.exchange_calls += 1
         status, body = self.exchanges.pop(0) if self.exchanges else (500, NEST_500)
         return httpx.Response(status, json=body)
@@ -79,7 +87,10 @@ def test_invalid_client_means_spent_only_when_the_secret_is_right(tmp_path):
 
 
 def test_a_race_losers_404_counts_as_spent(tmp_path):
-    not_found = {"status": "error", "error": {"code": "NOT_FOUND", "message": "Invalid Query: The requested record was not found."}}
+    not_found = {
+        "status": "error",
+        "error": {"code": "NOT_FOUND", "message": "Invalid Query: The requested record was not found."},
+    }
     ledger = ledger_for(FakeCalcom([(404, not_found)]), tmp_path / "journal.json")
     ledger.track("code-1", "client", "secret")
     assert ledger.settle() == 0

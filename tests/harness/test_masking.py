@@ -17,8 +17,10 @@ def test_known_secret_is_masked_everywhere():
 
 def test_shapes_are_masked_without_knowing_the_values():
     redactor = Redactor()
-    text = (f"Location: https://app.test/cb?code=abcDEF123_-xyz&state=ok Authorization: Bearer abc.def-123 "
-            f'{{"accessToken": "{JWT}", "clientSecret": "hush-hush", "password": "pw-1"}} {JWT} password=pw-2')
+    text = (
+        f"Location: https://app.test/cb?code=abcDEF123_-xyz&state=ok Authorization: Bearer abc.def-123 "
+        f'{{"accessToken": "{JWT}", "clientSecret": "hush-hush", "password": "pw-1"}} {JWT} password=pw-2'
+    )
     masked = redactor.mask(text)
     for secret in ("abcDEF123_-xyz", "abc.def-123", JWT, "hush-hush", "pw-1", "pw-2"):
         assert secret not in masked, secret
@@ -36,8 +38,11 @@ def test_recorded_exchange_masks_headers_and_bodies():
         return httpx.Response(200, json={"status": "success", "data": {"accessToken": JWT, "refreshToken": JWT}})
 
     with httpx.Client(transport=httpx.MockTransport(handler), event_hooks=recorder.hooks()) as http:
-        http.post("https://api.test/v2/oauth/c/refresh", json={"refreshToken": JWT},
-                  headers={"x-cal-secret-key": "client-secret-1", "Cookie": "next-auth.session-token=abcdef"})
+        http.post(
+            "https://api.test/v2/oauth/c/refresh",
+            json={"refreshToken": JWT},
+            headers={"x-cal-secret-key": "client-secret-1", "Cookie": "next-auth.session-token=abcdef"},
+        )
     rendered = recorder.exchanges[0].render()
     for secret in ("client-secret-1", JWT, "abcdef"):
         assert secret not in rendered, secret

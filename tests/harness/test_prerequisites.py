@@ -27,8 +27,14 @@ def run(tmp_path: Path, info: SandboxInfo, *args: str, **overrides: str) -> subp
     env_file = tmp_path / "target.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in {**values, **overrides}.items()))
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run([sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"),
-                           *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def admin(info: SandboxInfo, path: str, body: dict) -> dict:
@@ -40,16 +46,23 @@ def admin(info: SandboxInfo, path: str, body: dict) -> dict:
 @pytest.mark.parametrize("selection", [["-m", "api"], ["--smoke"]], ids=["http-login", "browser-login"])
 def test_a_user_with_two_factor_authentication_stops_the_run_once(tmp_path, target, selection):
     user = admin(target, "/__sandbox/users", {"twoFactor": True})
-    result = run(tmp_path, target, *selection, E2E_USER_EMAIL=user["email"], E2E_USER_PASSWORD=user["password"],
-                 E2E_USER_ID=str(user["id"]))
+    result = run(
+        tmp_path,
+        target,
+        *selection,
+        E2E_USER_EMAIL=user["email"],
+        E2E_USER_PASSWORD=user["password"],
+        E2E_USER_ID=str(user["id"]),
+    )
     assert result.returncode == 2, result.stdout[-3000:]
     assert "two-factor authentication" in result.stdout + result.stderr
     assert "FAIL " not in result.stdout and user["password"] not in result.stdout + result.stderr
 
 
 def test_a_client_without_profile_read_stops_the_run_once(tmp_path, target):
-    client = admin(target, "/__sandbox/clients", {"redirectUris": [target.redirect_uri],
-                                                   "permissions": ["BOOKING_READ"]})
+    client = admin(
+        target, "/__sandbox/clients", {"redirectUris": [target.redirect_uri], "permissions": ["BOOKING_READ"]}
+    )
     result = run(tmp_path, target, "-m", "api", CAL_CLIENT_ID=client["id"], CAL_CLIENT_SECRET=client["secret"])
     assert result.returncode == 2, result.stdout[-3000:]
     assert "PROFILE_READ" in result.stdout and "FAIL " not in result.stdout

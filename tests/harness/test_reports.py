@@ -58,8 +58,13 @@ class Run:
 
     def texts(self) -> dict[str, str]:
         texts = {"console": self.result.stdout + self.result.stderr}
-        texts.update({str(p): p.read_text(errors="replace") for p in self.out.rglob("*")
-                      if p.is_file() and p.suffix not in BINARY})
+        texts.update(
+            {
+                str(p): p.read_text(errors="replace")
+                for p in self.out.rglob("*")
+                if p.is_file() and p.suffix not in BINARY
+            }
+        )
         return texts
 
 
@@ -80,8 +85,14 @@ def _harness_env() -> dict[str, str]:
 def calcom_run(tmp_path_factory) -> Run:
     """The default persona (no env file: the embedded sandbox starts by itself), API checks, two workers."""
     tmp = tmp_path_factory.mktemp("calcom-run")
-    result = subprocess.run([sys.executable, "-m", "e2e", "-m", "api", "-n", "2", "--output", str(tmp / "out")],
-                            cwd=tmp, env=_harness_env(), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "e2e", "-m", "api", "-n", "2", "--output", str(tmp / "out")],
+        cwd=tmp,
+        env=_harness_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     return Run(tmp / "out", result)
 
@@ -93,11 +104,13 @@ def failing_run(tmp_path_factory) -> Run:
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:
         info = sandbox.info
         faults = ["envelope-generic-code", "login-silent-failure"]
-        httpx.post(f"{info.api_url}/__sandbox/faults", json={"enable": faults},
-                   headers={"x-sandbox-admin-key": info.admin_key}).raise_for_status()
+        httpx.post(
+            f"{info.api_url}/__sandbox/faults", json={"enable": faults}, headers={"x-sandbox-admin-key": info.admin_key}
+        ).raise_for_status()
         env_file = tmp / "target.env"
-        env_file.write_text(re.sub(r"(?m)^E2E_USER_PASSWORD=.*$", f"E2E_USER_PASSWORD={WRONG_PASSWORD}",
-                                   info.env_block()))
+        env_file.write_text(
+            re.sub(r"(?m)^E2E_USER_PASSWORD=.*$", f"E2E_USER_PASSWORD={WRONG_PASSWORD}", info.env_block())
+        )
         command = [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp / "out")]
         result = subprocess.run(command, cwd=tmp, env=_harness_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 1, result.stdout[-3000:]
@@ -118,8 +131,9 @@ def test_a_failure_message_is_the_one_line_reason(failing_run):
         assert error.get("message") == f'failed on setup with "{checks[nodeid]["reason"]}"', nodeid
     login = next(n for n, c in checks.items() if c["rule_id"] == "login.good_credentials")
     assert failures[login].get("message").startswith("[login.good_credentials] ")
-    assert any(failures[n].get("message").startswith("[envelope.shape] error.code is 'HttpException'")
-               for n in failures)
+    assert any(
+        failures[n].get("message").startswith("[envelope.shape] error.code is 'HttpException'") for n in failures
+    )
 
 
 def test_every_check_carries_its_status_in_junit(failing_run, calcom_run):
@@ -196,7 +210,7 @@ def test_report_is_self_contained_with_relative_artifact_links(failing_run):
     text = (failing_run.out / "report.html").read_text()
     page = ReportPage(text)
     assert "<link" not in text and "@import" not in text and "url(" not in text
-    for tag, attribute, url in page.urls:
+    for tag, _attribute, url in page.urls:
         assert not re.match(r"(?i)[a-z][a-z0-9+.-]*://|//", url), (tag, url)  # nothing fetched from a network
         if tag == "img":
             assert url.startswith("data:image/png;base64,")
@@ -215,8 +229,12 @@ def test_report_shows_the_run_and_the_known_defects(calcom_run):
     verdicts = calcom_run.summary["known_defects"]
     assert {v["seen"] for v in verdicts} >= {"shown", "not exercised"}  # the consent page's defect needs a browser
     for verdict in verdicts:
-        row = re.search(rf'<tr id="defect-{re.escape(verdict["id"])}" class="defect-row" '
-                        r'data-seen="([^"]+)">(.*?)</tr>', text, re.S)
+        row = re.search(
+            rf'<tr id="defect-{re.escape(verdict["id"])}" class="defect-row" '
+            r'data-seen="([^"]+)">(.*?)</tr>',
+            text,
+            re.S,
+        )
         assert row and row.group(1) == verdict["seen"], verdict["id"]
         assert verdict["evidence"] in row.group(2) and verdict["since"] in row.group(2)
         assert all(rule in row.group(2) for rule in verdict["rules"])
@@ -230,7 +248,7 @@ def test_known_rows_name_their_defect_and_its_evidence(calcom_run):
     assert len(rows) == len(known) >= 3
     for check in known:
         row = next(r for r in rows if f"<code>{check['nodeid']}</code>" in r)
-        assert f"known Cal.com defect <a href=\"#defect-{check['known_defect']}\">" in row
+        assert f'known Cal.com defect <a href="#defect-{check["known_defect"]}">' in row
         assert evidence[check["known_defect"]] in row
 
 
@@ -269,34 +287,53 @@ def test_report_search_and_status_boxes_filter_the_rows(calcom_run, browser: Bro
 
 
 # --- masking ---------------------------------------------------------------------------------------------------
-ENVELOPE = ('{"status":"error","timestamp":"2025-05-12T10:00:00.000Z","path":"/v2/me",'
-            '"error":{"code":"%s","message":"Invalid Access Token"}}')
+ENVELOPE = (
+    '{"status":"error","timestamp":"2025-05-12T10:00:00.000Z","path":"/v2/me",'
+    '"error":{"code":"%s","message":"Invalid Access Token"}}'
+)
 
 
-@pytest.mark.parametrize("code", ["BadRequestException", "NOT_FOUND", "TokenExpiredException", "INTERNAL_SERVER_ERROR",
-                                  "CONFLICT", "HttpException", "PrismaClientKnownRequestError"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "BadRequestException",
+        "NOT_FOUND",
+        "TokenExpiredException",
+        "INTERNAL_SERVER_ERROR",
+        "CONFLICT",
+        "HttpException",
+        "PrismaClientKnownRequestError",
+    ],
+)
 def test_an_error_code_is_shown(code):
     assert Redactor().mask(ENVELOPE % code) == ENVELOPE % code
     pretty = json.dumps(json.loads(ENVELOPE % code), indent=2)
     assert f'"code": "{code}"' in Redactor().mask(pretty)
 
 
-@pytest.mark.parametrize("code", ["k9Qz-_aB3xYr7TqLmN2pVw8sDfGhJkLzQ1", "c0123456789abcdefghijklmn", "1a2b3c4d",
-                                  "ABCDEFGHJKLMNPQRS2345"])
+@pytest.mark.parametrize(
+    "code", ["k9Qz-_aB3xYr7TqLmN2pVw8sDfGhJkLzQ1", "c0123456789abcdefghijklmn", "1a2b3c4d", "ABCDEFGHJKLMNPQRS2345"]
+)
 def test_an_oauth_code_stays_masked_in_a_field_and_a_parameter(code):
     redactor = Redactor()
-    for text in (f'{{"status":"success","data":{{"code":"{code}"}}}}', f'{{"code": "{code}"}}',
-                 f"Location: https://app.test/cb?code={code}&state=s1", f"https://app.test/cb?state=s1&code={code}",
-                 ENVELOPE % code):  # an error object whose code is no error's name
+    for text in (
+        f'{{"status":"success","data":{{"code":"{code}"}}}}',
+        f'{{"code": "{code}"}}',
+        f"Location: https://app.test/cb?code={code}&state=s1",
+        f"https://app.test/cb?state=s1&code={code}",
+        ENVELOPE % code,  # an error object whose code is no error's name
+    ):
         masked = redactor.mask(text)
         assert code not in masked, text
     assert "code=NOT_FOUND" not in redactor.mask("https://app.test/cb?code=NOT_FOUND")  # a parameter: always masked
 
 
 def test_a_code_nested_in_an_error_is_masked_by_what_it_is():
-    body = ('{"status":"error","path":"/v2/oauth/c/authorize","error":{"code":"BadRequestException",'
-            '"message":"Bad Request Exception","details":{"errors":[{"target":{"code":"NOT_FOUND_BUT_A_CODE",'
-            '"redirectUri":"x"},"property":"code"}]}}}')
+    body = (
+        '{"status":"error","path":"/v2/oauth/c/authorize","error":{"code":"BadRequestException",'
+        '"message":"Bad Request Exception","details":{"errors":[{"target":{"code":"NOT_FOUND_BUT_A_CODE",'
+        '"redirectUri":"x"},"property":"code"}]}}}'
+    )
     masked = Redactor().mask(body)
     assert '"code":"BadRequestException"' in masked and "NOT_FOUND_BUT_A_CODE" not in masked
     assert '"data":{"code":"NOT_FOUND"}' not in Redactor().mask('{"data":{"code":"NOT_FOUND"}}')  # not an error's

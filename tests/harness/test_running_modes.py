@@ -31,8 +31,14 @@ def run_harness(tmp_path: Path, env_text: str, *args: str, timeout: int = 600) -
     # the run's state (journal, Node's compile cache) only in its own folder
     outer = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "NODE_COMPILE_CACHE"}
     env = {**outer, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"),
-                           *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def admin(info) -> dict[str, str]:
@@ -57,8 +63,9 @@ def test_parallel_workers_against_a_remote_target_each_use_their_own_user(tmp_pa
 def test_too_few_users_for_the_workers_is_a_configuration_error(tmp_path):
     with SandboxProcess.start() as sandbox:
         info = sandbox.info
-        result = run_harness(tmp_path, info.env_block() + f"E2E_USERS={info.user_email}:{info.user_password}\n",
-                             "-n", "2", "--smoke")
+        result = run_harness(
+            tmp_path, info.env_block() + f"E2E_USERS={info.user_email}:{info.user_password}\n", "-n", "2", "--smoke"
+        )
     assert result.returncode == 2, result.stdout[-2000:]
     assert "E2E_USERS lists 1 users but worker 2 needs one" in result.stdout + result.stderr
 
@@ -72,9 +79,12 @@ def free_port() -> int:
 def test_browser_on_a_playwright_server(tmp_path):
     port = free_port()
     # --unsafe: the server must accept executablePath, for the system Chromium this machine has
-    server = subprocess.Popen([str(VENV_BIN / "playwright"), "run-server", "--port", str(port), "--host", "127.0.0.1",
-                               "--unsafe"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [str(VENV_BIN / "playwright"), "run-server", "--port", str(port), "--host", "127.0.0.1", "--unsafe"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -106,14 +116,16 @@ def test_a_run_killed_holding_a_code_leaves_the_target_usable(tmp_path, journal_
         info = sandbox.info
         settings = settings_from_sandbox(info)
         journal = journal_path(tmp_path / "cache" / "calcom-e2e", info.api_url, info.client_id, info.user_email)
-        session = cookies_for({"cookies": http_login(info.web_url, info.user_email, info.user_password, 10)},
-                              info.api_url)
+        session = cookies_for(
+            {"cookies": http_login(info.web_url, info.user_email, info.user_password, 10)}, info.api_url
+        )
         with httpx.Client(base_url=info.api_url) as http:
             api = OAuthApi(http)
             # what the killed run did: authorize, journal the code, and never reach its teardown
             Authorizer(api, settings, session, CodeLedger(api, journal), Redactor()).code()
-            locked = api.o_auth_flow_controller_authorize_raw(info.client_id, None, session,
-                                                              json={"redirectUri": info.redirect_uri})
+            locked = api.o_auth_flow_controller_authorize_raw(
+                info.client_id, None, session, json={"redirectUri": info.redirect_uri}
+            )
             assert locked.status_code == 400, "the user should hold an unexchanged code now"
         if not journal_kept:
             journal.unlink()
@@ -152,8 +164,9 @@ def test_api_checks_alone_start_no_browser(tmp_path):
 def test_without_http_login_api_checks_log_in_through_the_browser(tmp_path):
     """A target without NextAuth's endpoints (here: the independently written server) still gets its API-level
     checks: the browser logs the user in instead, and the run says why."""
-    server = subprocess.Popen([sys.executable, str(Path(__file__).parent / "independent_server.py")],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).parent / "independent_server.py")], stdout=subprocess.PIPE, text=True
+    )
     try:
         config = json.loads(server.stdout.readline())
         env_text = "".join(f"{k}={v}\n" for k, v in config.items())
@@ -181,10 +194,16 @@ def test_one_browser_and_one_login_per_run(tmp_path):
 def test_the_browser_starts_before_the_run_waits_for_its_sandbox(tmp_path):
     """The embedded sandbox starts while the browser does: the browser is launched first."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    result = subprocess.run([sys.executable, "-m", "e2e", "--smoke", "-v", "--output", str(tmp_path / "out")],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "e2e", "--smoke", "-v", "--output", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     lines = result.stdout.splitlines()
     started = next(i for i, line in enumerate(lines) if "browser: chromium" in line and "started" in line)
     ready = next(i for i, line in enumerate(lines) if "embedded sandbox: ready at http://" in line)
-    assert started < ready, "\n".join(lines[min(started, ready):max(started, ready) + 1])
+    assert started < ready, "\n".join(lines[min(started, ready) : max(started, ready) + 1])

@@ -37,16 +37,24 @@ def test_remote_settings_are_read_and_normalised():
     assert settings.client_secret.reveal() == "s3cret-value-123" and settings.user_id is None
 
 
-@pytest.mark.parametrize("missing", ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL",
-                                     "E2E_USER_PASSWORD"])
+@pytest.mark.parametrize(
+    "missing", ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL", "E2E_USER_PASSWORD"]
+)
 def test_missing_variable_is_named(missing):
     with pytest.raises(ConfigError, match=f"^{missing} is not set"):
         settings_from_values({k: v for k, v in REMOTE.items() if k != missing})
 
 
-@pytest.mark.parametrize("name, value", [("CAL_API_URL", "api.example.test"), ("CAL_WEB_URL", "ftp://x"),
-                                         ("CAL_REDIRECT_URI", "/relative"), ("E2E_USER_ID", "abc"),
-                                         ("E2E_USER_EMAIL", "not-an-email")])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("CAL_API_URL", "api.example.test"),
+        ("CAL_WEB_URL", "ftp://x"),
+        ("CAL_REDIRECT_URI", "/relative"),
+        ("E2E_USER_ID", "abc"),
+        ("E2E_USER_EMAIL", "not-an-email"),
+    ],
+)
 def test_malformed_variable_is_named(name, value):
     with pytest.raises(ConfigError, match=f"^{name}"):
         settings_from_values({**REMOTE, name: value})
@@ -54,7 +62,7 @@ def test_malformed_variable_is_named(name, value):
 
 @pytest.mark.parametrize("endpoint", ["http://127.0.0.1:3000/", "127.0.0.1:3000"])
 def test_malformed_browser_endpoint_is_named(endpoint):
-    with pytest.raises(ConfigError, match="^E2E_BROWSER_WS_ENDPOINT=.* is malformed: expected ws://"):
+    with pytest.raises(ConfigError, match=r"^E2E_BROWSER_WS_ENDPOINT=.* is malformed: expected ws://"):
         browser_ws_endpoint_from({"E2E_BROWSER_WS_ENDPOINT": endpoint})
     assert browser_ws_endpoint_from({"E2E_BROWSER_WS_ENDPOINT": "ws://127.0.0.1:3000/"}) == "ws://127.0.0.1:3000/"
     assert browser_ws_endpoint_from({}) is None
@@ -94,8 +102,9 @@ def test_no_api_url_means_sandbox(tmp_path, monkeypatch):
 def run_cli(tmp_path: Path, env_lines: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env_lines.items()))
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run([sys.executable, "-m", "e2e", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_missing_variable_exits_2_with_one_line(tmp_path):

@@ -51,9 +51,18 @@ FAULTS = ["go-back-issues-code"]  # a browser check fails, so its trace is kept 
 
 def forms(secret: str) -> set[str]:
     """How a value can show up in a trace: raw, JSON-escaped, URL- and form-encoded, HTML-escaped."""
-    return {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret, safe=""),
-            quote(secret), quote_plus(secret), quote_plus(secret, safe="*"), quote(secret, safe="-_.!~*'()"),
-            html.escape(secret), html.escape(secret, quote=False)}
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        quote_plus(secret, safe="*"),
+        quote(secret, safe="-_.!~*'()"),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+    }
 
 
 def members(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
@@ -77,30 +86,44 @@ def hand_made_trace(path: Path) -> dict[str, bytes]:
         {"type": "event", "text": "a line\u2028separator inside a string, and é"},
         {"type": "after", "callId": "c@3", "result": {"value": "nothing secret", "clientSecret": CLIENT_SECRET}},
     ]
-    network = {"type": "resource-snapshot", "snapshot": {
-        "request": {
-            "url": "https://web.test/api/auth/callback?next=" + quote(f"https://app.test/cb?code={CODE}", safe=""),
-            "headers": [{"name": "Cookie", "value": f"next-auth.csrf-token=abc; next-auth.session-token={SESSION}"},
-                        {"name": "Authorization", "value": f"Bearer {ACCESS}"}],
-            "postData": {"mimeType": "application/x-www-form-urlencoded", "text": form,
-                         "params": [{"name": "email", "value": "u@x.test"}, {"name": "password", "value": PASSWORD}],
-                         "_sha1": "aaa.dat"}},
-        "response": {"status": 200, "content": {"mimeType": "application/json", "_sha1": "bbb.json"}}}}
+    network = {
+        "type": "resource-snapshot",
+        "snapshot": {
+            "request": {
+                "url": "https://web.test/api/auth/callback?next=" + quote(f"https://app.test/cb?code={CODE}", safe=""),
+                "headers": [
+                    {"name": "Cookie", "value": f"next-auth.csrf-token=abc; next-auth.session-token={SESSION}"},
+                    {"name": "Authorization", "value": f"Bearer {ACCESS}"},
+                ],
+                "postData": {
+                    "mimeType": "application/x-www-form-urlencoded",
+                    "text": form,
+                    "params": [{"name": "email", "value": "u@x.test"}, {"name": "password", "value": PASSWORD}],
+                    "_sha1": "aaa.dat",
+                },
+            },
+            "response": {"status": 200, "content": {"mimeType": "application/json", "_sha1": "bbb.json"}},
+        },
+    }
     content = {
         "trace.trace": "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in trace).encode(),
         "trace.network": (json.dumps(network) + "\n").encode(),
         "resources/aaa.dat": form.encode(),
         "resources/bbb.json": json.dumps({"accessToken": JWT, "refreshToken": REFRESH}).encode(),
-        "resources/ccc.html": (f'<input value="{html.escape(PASSWORD)}">'
-                               f'<a href="/x?p={quote(PASSWORD, safe="-_.!~*()")}">next</a>').encode(),
+        "resources/ccc.html": (
+            f'<input value="{html.escape(PASSWORD)}"><a href="/x?p={quote(PASSWORD, safe="-_.!~*()")}">next</a>'
+        ).encode(),
         "resources/ddd.png": PNG,
         "trace.stacks": json.dumps({"files": ["/src/test.py"], "stacks": [["c@1", [[0, 3, 0, "test"]]]]}).encode(),
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in content.items():
             stored = name.endswith(".png")
-            archive.writestr(zipfile.ZipInfo(name, (2026, 1, 2, 3, 4, 6)), data,
-                             compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(name, (2026, 1, 2, 3, 4, 6)),
+                data,
+                compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED,
+            )
     return content
 
 
@@ -152,8 +175,10 @@ def test_what_the_redactor_shows_stays_shown(tmp_path):
 
 def test_a_trace_without_secrets_keeps_its_bytes(tmp_path):
     path = tmp_path / "trace.zip"
-    content = {"trace.trace": b'{"type":"before","method":"goto","params":{"url":"https://x.test/?a=1"}}\n',
-               "resources/a.png": PNG}
+    content = {
+        "trace.trace": b'{"type":"before","method":"goto","params":{"url":"https://x.test/?a=1"}}\n',
+        "resources/a.png": PNG,
+    }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in content.items():
             archive.writestr(name, data)
@@ -228,9 +253,24 @@ def harness_run(tmp_path_factory) -> dict:
         env_file.write_text("\n".join(lines) + "\n")
         env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
         result = subprocess.run(
-            [sys.executable, "-c", KEEP_ORIGINALS, str(tmp / "originals"), "--env-file", str(env_file),
-             "--output", str(tmp / "out"), "--tracing", "on"],
-            cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+            [
+                sys.executable,
+                "-c",
+                KEEP_ORIGINALS,
+                str(tmp / "originals"),
+                "--env-file",
+                str(env_file),
+                "--output",
+                str(tmp / "out"),
+                "--tracing",
+                "on",
+            ],
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     return {"out": tmp / "out", "originals": tmp / "originals", "client_secret": info.client_secret}
 
@@ -248,11 +288,14 @@ def test_kept_traces_hold_no_secret_and_stay_valid(harness_run):
         assert [i.filename for i, _ in scrubbed] == [i.filename for i, _ in original], trace
         raw = "".join(data.decode("utf-8", "replace") for _, data in original)
         # what Playwright recorded: the codes, session cookies and tokens of this trace, besides the known values
-        recorded = {*CODE_PARAM.findall(raw), *JWT_SHAPE.findall(raw),
-                    *re.findall(r'session-token(?:=|","value":")([A-Za-z0-9_-]{16,})', raw)}
+        recorded = {
+            *CODE_PARAM.findall(raw),
+            *JWT_SHAPE.findall(raw),
+            *re.findall(r'session-token(?:=|","value":")([A-Za-z0-9_-]{16,})', raw),
+        }
         recorded = {value for value in recorded if len(value) >= 16}
         unwanted = set().union(*map(forms, {PASSWORD, harness_run["client_secret"], *recorded}))
-        for (info, data), (_, before) in zip(scrubbed, original):
+        for (info, data), (_, before) in zip(scrubbed, original, strict=True):
             where = f"{trace.parent.name}/{info.filename}"
             text = data.decode("utf-8", "replace")
             leaked = sorted(form for form in unwanted if form in text)
@@ -269,7 +312,8 @@ def test_kept_traces_hold_no_secret_and_stay_valid(harness_run):
         assert {f"resources/{sha1}" for sha1 in re.findall(r'"_sha1":"([^"]+)"', network)} <= resources
     login = "".join(d.decode("utf-8", "replace") for _, d in members(out / "session-login-0" / "trace.zip"))
     original_login = "".join(
-        d.decode("utf-8", "replace") for _, d in members(originals / "session-login-0" / "trace.zip"))
+        d.decode("utf-8", "replace") for _, d in members(originals / "session-login-0" / "trace.zip")
+    )
     # the check is worth something: Playwright did record the password (escaped) and a code, and they were masked
     assert json.dumps(PASSWORD)[1:-1] in original_login and CODE_PARAM.search(original_login)
     assert login.count(fingerprint(PASSWORD)) >= 4

@@ -37,8 +37,12 @@ def the_job(workflow: dict) -> dict:
 
 def calcom_invocations(workflow: dict) -> list[str]:
     """Every command line of a run script that calls calcom-e2e."""
-    return [line.strip() for step in steps(workflow) for line in step.get("run", "").splitlines()
-            if re.search(r"(^|[/\s])calcom-e2e(\s|$)", line)]
+    return [
+        line.strip()
+        for step in steps(workflow)
+        for line in step.get("run", "").splitlines()
+        if re.search(r"(^|[/\s])calcom-e2e(\s|$)", line)
+    ]
 
 
 def step_index(workflow: dict, predicate) -> list[int]:
@@ -52,8 +56,10 @@ def runs_calcom(step: dict) -> bool:
 # A small evaluator of GitHub expressions (`${{ ... }}`): literals, context paths, !, ==, !=, && and ||, with
 # GitHub's semantics: `a && b` is a when a is falsy, else b; `a || b` is a when a is truthy, else b; falsy are
 # false, 0, '', null. An unknown property is null; a value put into text is rendered as GitHub does.
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>&&|\|\||==|!=|!|\(|\))"
-                    r"|(?P<name>[A-Za-z_][\w.-]*))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>&&|\|\||==|!=|!|\(|\))"
+    r"|(?P<name>[A-Za-z_][\w.-]*))"
+)
 
 
 def evaluate(expression: str, context: dict):
@@ -129,6 +135,7 @@ def render(text: str, context: dict) -> str:
     def as_text(match):
         value = evaluate(match.group(1), context)
         return {True: "true", False: "false", None: ""}.get(value, value) if not isinstance(value, str) else value
+
     return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(as_text(m)), text)
 
 
@@ -148,8 +155,7 @@ def run_step(step: dict, context: dict, workdir: Path) -> subprocess.CompletedPr
     env.update({name: render(str(value), context) for name, value in step.get("env", {}).items()})
     script = workdir / "step.sh"
     script.write_text(render(step["run"], context))
-    return subprocess.run(["bash", "-e", str(script)], cwd=workdir, env=env, capture_output=True, text=True,
-                          timeout=30)
+    return subprocess.run(["bash", "-e", str(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=30)
 
 
 @pytest.mark.parametrize("name", TARGET_WORKFLOWS)
@@ -212,10 +218,12 @@ def test_every_calcom_e2e_invocation_requires_a_target(name):
 @pytest.mark.parametrize("name", [*TARGET_WORKFLOWS, "tests.yml"])
 def test_playwrights_own_chromium_is_installed_after_the_package(name):
     workflow = load(name)
-    install = step_index(workflow, lambda s: "./bootstrap --no-run" in s.get("run", "")
-                         or "pip install -e '.[dev]'" in s.get("run", ""))
-    browser = step_index(workflow, lambda s: re.search(r"python -m playwright install --with-deps chromium$",
-                                                       s.get("run", "").strip()))
+    install = step_index(
+        workflow, lambda s: "./bootstrap --no-run" in s.get("run", "") or "-e '.[dev]'" in s.get("run", "")
+    )
+    browser = step_index(
+        workflow, lambda s: re.search(r"python -m playwright install --with-deps chromium$", s.get("run", "").strip())
+    )
     first_use = step_index(workflow, lambda s: runs_calcom(s) or "pytest" in s.get("run", ""))
     assert install and browser and first_use and install[0] < browser[0] < first_use[0]
 
@@ -291,7 +299,8 @@ def test_the_project_tests_run_on_every_push_and_pull_request():
     (python,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
     assert str(python["with"]["python-version"]) == "3.11"
     commands = [s.get("run", "").strip() for s in job["steps"]]
-    assert "python -m pip install -e '.[dev]'" in commands
+    assert "python -m pip install -c constraints.txt -e '.[dev]'" in commands
+    assert any("ruff check ." in c and "ruff format --check ." in c and "mypy" in c for c in commands)
     assert commands[-1] == "python -m pytest -n 2"
     assert "python -m pytest -n 2" in (WORKFLOWS.parents[1] / "README.md").read_text()  # the README's command
     assert "secrets." not in (WORKFLOWS / "tests.yml").read_text()

@@ -55,14 +55,22 @@ def client(own_sandbox: SandboxInfo) -> Iterator[httpx.Client]:
         yield http
 
 
-def log_in(http: httpx.Client, info: SandboxInfo, email: str | None = None, password: str | None = None,
-           **extra: str) -> httpx.Response:
+def log_in(
+    http: httpx.Client, info: SandboxInfo, email: str | None = None, password: str | None = None, **extra: str
+) -> httpx.Response:
     """NextAuth's credentials login on the web app, as Cal.com's login page does it from its script. The
     session cookie (host localhost or 127.0.0.1, no port) then goes to the API's port too."""
     token = http.get(f"{info.web_url}/api/auth/csrf").json()["csrfToken"]
-    return http.post(f"{info.web_url}/api/auth/callback/credentials", data={
-        "csrfToken": token, "email": email or info.user_email, "password": password or info.user_password,
-        "json": "true", **extra})
+    return http.post(
+        f"{info.web_url}/api/auth/callback/credentials",
+        data={
+            "csrfToken": token,
+            "email": email or info.user_email,
+            "password": password or info.user_password,
+            "json": "true",
+            **extra,
+        },
+    )
 
 
 @contextmanager
@@ -91,20 +99,30 @@ def code_from(response: httpx.Response) -> str:
 
 
 def authorize(http: httpx.Client, info: SandboxInfo, redirect_uri: str | None = None, **body: str) -> httpx.Response:
-    return http.post(f"{info.api_url}/v2/oauth/{info.client_id}/authorize",
-                     json={"redirectUri": redirect_uri or info.redirect_uri, **body})
+    return http.post(
+        f"{info.api_url}/v2/oauth/{info.client_id}/authorize",
+        json={"redirectUri": redirect_uri or info.redirect_uri, **body},
+    )
 
 
-def exchange(http: httpx.Client, info: SandboxInfo, code: str, secret: str | None = None,
-             client_id: str | None = None) -> httpx.Response:
-    return http.post(f"{info.api_url}/v2/oauth/{client_id or info.client_id}/exchange",
-                     json={"clientSecret": secret or info.client_secret}, headers={"Authorization": f"Bearer {code}"})
+def exchange(
+    http: httpx.Client, info: SandboxInfo, code: str, secret: str | None = None, client_id: str | None = None
+) -> httpx.Response:
+    return http.post(
+        f"{info.api_url}/v2/oauth/{client_id or info.client_id}/exchange",
+        json={"clientSecret": secret or info.client_secret},
+        headers={"Authorization": f"Bearer {code}"},
+    )
 
 
-def refresh(http: httpx.Client, info: SandboxInfo, token: str, secret: str | None = None,
-            client_id: str | None = None) -> httpx.Response:
-    return http.post(f"{info.api_url}/v2/oauth/{client_id or info.client_id}/refresh", json={"refreshToken": token},
-                     headers={"x-cal-secret-key": secret or info.client_secret})
+def refresh(
+    http: httpx.Client, info: SandboxInfo, token: str, secret: str | None = None, client_id: str | None = None
+) -> httpx.Response:
+    return http.post(
+        f"{info.api_url}/v2/oauth/{client_id or info.client_id}/refresh",
+        json={"refreshToken": token},
+        headers={"x-cal-secret-key": secret or info.client_secret},
+    )
 
 
 def me(http: httpx.Client, info: SandboxInfo, token: str) -> httpx.Response:
@@ -129,5 +147,6 @@ def spend(http: httpx.Client, info: SandboxInfo, code: str) -> dict:
 
 
 def shift_clock(info: SandboxInfo, milliseconds: int) -> None:
-    httpx.post(f"{info.api_url}/__sandbox/clock", json={"advanceMs": milliseconds},
-               headers=admin_headers(info)).raise_for_status()
+    httpx.post(
+        f"{info.api_url}/__sandbox/clock", json={"advanceMs": milliseconds}, headers=admin_headers(info)
+    ).raise_for_status()

@@ -14,7 +14,8 @@ FIELD = {"authorize": "redirectUri", "exchange": "clientSecret", "refresh": "ref
 
 def headers_for(operation: str, info) -> dict[str, str]:
     return {"exchange": {"Authorization": "Bearer some-code"}, "refresh": {"x-cal-secret-key": info.client_secret}}.get(
-        operation, {})
+        operation, {}
+    )
 
 
 def assert_4xx_envelope(response, status: int | None = None) -> dict:
@@ -31,11 +32,17 @@ def assert_express_page(response, status: int, text: str) -> None:
 
 
 @pytest.mark.parametrize("operation", OAUTH_OPERATIONS)
-@pytest.mark.parametrize("raw", [b"{", b"{\"a\": }", b"\xff\xfe", b"nul\x00l", b"\"text\"", b"42", b"null"],
-                         ids=["truncated", "invalid", "not-utf8", "nul-byte", "string", "number", "null"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b'{"a": }', b"\xff\xfe", b"nul\x00l", b'"text"', b"42", b"null"],
+    ids=["truncated", "invalid", "not-utf8", "nul-byte", "string", "number", "null"],
+)
 def test_malformed_or_non_object_json_is_400(signed_in, any_sandbox, operation, raw):
-    response = signed_in.post(f"/v2/oauth/{any_sandbox.client_id}/{operation}", content=raw,
-                              headers={"Content-Type": "application/json", **headers_for(operation, any_sandbox)})
+    response = signed_in.post(
+        f"/v2/oauth/{any_sandbox.client_id}/{operation}",
+        content=raw,
+        headers={"Content-Type": "application/json", **headers_for(operation, any_sandbox)},
+    )
     if any_sandbox.persona == "calcom":  # body-parser's SyntaxError, before Nest: Express's page, no envelope
         assert_express_page(response, 400, "SyntaxError: Unexpected ")
         assert "in JSON at position" in response.text or "Unexpected end of JSON input" in response.text
@@ -45,16 +52,22 @@ def test_malformed_or_non_object_json_is_400(signed_in, any_sandbox, operation, 
 
 @pytest.mark.parametrize("operation", OAUTH_OPERATIONS)
 def test_a_json_array_is_400_in_the_envelope(signed_in, any_sandbox, operation):
-    response = signed_in.post(f"/v2/oauth/{any_sandbox.client_id}/{operation}", content=b"[1, 2]",
-                              headers={"Content-Type": "application/json", **headers_for(operation, any_sandbox)})
+    response = signed_in.post(
+        f"/v2/oauth/{any_sandbox.client_id}/{operation}",
+        content=b"[1, 2]",
+        headers={"Content-Type": "application/json", **headers_for(operation, any_sandbox)},
+    )
     assert_4xx_envelope(response, 400)
 
 
 @pytest.mark.parametrize("operation", OAUTH_OPERATIONS)
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x", ""])
 def test_wrong_content_type_is_400(signed_in, any_sandbox, operation, content_type):
-    response = signed_in.post(f"/v2/oauth/{any_sandbox.client_id}/{operation}", content=b"redirectUri=x",
-                              headers={"Content-Type": content_type, **headers_for(operation, any_sandbox)})
+    response = signed_in.post(
+        f"/v2/oauth/{any_sandbox.client_id}/{operation}",
+        content=b"redirectUri=x",
+        headers={"Content-Type": content_type, **headers_for(operation, any_sandbox)},
+    )
     body = assert_4xx_envelope(response, 400)
     if any_sandbox.persona == "calcom":  # the body is not read at all: validation finds the field missing
         assert body["error"]["message"] == "Bad Request Exception"
@@ -64,8 +77,9 @@ def test_wrong_content_type_is_400(signed_in, any_sandbox, operation, content_ty
 @pytest.mark.parametrize("value", ["missing", 1, 1.5, True, None, [], {}], ids=str)
 def test_missing_or_non_string_field_is_400_bad_request_exception(signed_in, any_sandbox, operation, value):
     body = {} if value == "missing" else {FIELD[operation]: value}
-    response = signed_in.post(f"/v2/oauth/{any_sandbox.client_id}/{operation}", json=body,
-                              headers=headers_for(operation, any_sandbox))
+    response = signed_in.post(
+        f"/v2/oauth/{any_sandbox.client_id}/{operation}", json=body, headers=headers_for(operation, any_sandbox)
+    )
     error = assert_4xx_envelope(response, 400)["error"]
     assert error["message"] == "Bad Request Exception"
     if any_sandbox.persona == "calcom":  # ValidationPipe's {errors} as details, outside production
@@ -79,17 +93,29 @@ def test_missing_or_non_string_field_is_400_bad_request_exception(signed_in, any
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
 def test_oversized_body_is_413(signed_in, any_sandbox, operation, declared):
     payload = b'{"x": "' + b"a" * (MAX_BODY_BYTES + 10) + b'"}'
-    content = payload if declared else iter([payload[i:i + 8192] for i in range(0, len(payload), 8192)])
-    response = signed_in.post(f"/v2/oauth/{any_sandbox.client_id}/{operation}", content=content,
-                              headers={"Content-Type": "application/json", **headers_for(operation, any_sandbox)})
+    content = payload if declared else iter([payload[i : i + 8192] for i in range(0, len(payload), 8192)])
+    response = signed_in.post(
+        f"/v2/oauth/{any_sandbox.client_id}/{operation}",
+        content=content,
+        headers={"Content-Type": "application/json", **headers_for(operation, any_sandbox)},
+    )
     if any_sandbox.persona == "calcom":
         assert_express_page(response, 413, "PayloadTooLargeError: request entity too large")
     else:
         assert_4xx_envelope(response, 413)
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/nope"), ("POST", "/v2/oauth"), ("GET", "/v2/oauth/x/authorize"),
-                                          ("DELETE", "/v2/me"), ("PUT", "/openapi.json"), ("GET", "/v2/oauth/x/y/z")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/nope"),
+        ("POST", "/v2/oauth"),
+        ("GET", "/v2/oauth/x/authorize"),
+        ("DELETE", "/v2/me"),
+        ("PUT", "/openapi.json"),
+        ("GET", "/v2/oauth/x/y/z"),
+    ],
+)
 def test_unknown_api_routes_and_methods_are_404(signed_in, any_sandbox, method, path):
     response = signed_in.request(method, f"{any_sandbox.api_url}{path}")
     assert assert_4xx_envelope(response, 404)["error"]["message"] == f"Cannot {method} {path}"
@@ -100,17 +126,25 @@ def test_unknown_web_routes_are_next_js_404_pages(signed_in, any_sandbox):
     assert response.status_code == 404 and "This page could not be found." in response.text
 
 
-@pytest.mark.parametrize("client_id", ["%00", "%FF%FE", "%E2%98%83", "a%2Fb", "'%22%3C%3E", "x" * 3000, "%25", "..%2F.."],
-                         ids=["nul", "bad-utf8", "snowman", "encoded-slash", "quotes", "long", "percent", "traversal"])
+@pytest.mark.parametrize(
+    "client_id",
+    ["%00", "%FF%FE", "%E2%98%83", "a%2Fb", "'%22%3C%3E", "x" * 3000, "%25", "..%2F.."],
+    ids=["nul", "bad-utf8", "snowman", "encoded-slash", "quotes", "long", "percent", "traversal"],
+)
 @pytest.mark.parametrize("operation", OAUTH_OPERATIONS)
 def test_odd_characters_in_client_id_get_4xx(signed_in, any_sandbox, client_id, operation):
-    response = signed_in.post(f"/v2/oauth/{client_id}/{operation}", json={FIELD[operation]: any_sandbox.redirect_uri,
-                              "clientSecret": "x"}, headers=headers_for(operation, any_sandbox))
+    response = signed_in.post(
+        f"/v2/oauth/{client_id}/{operation}",
+        json={FIELD[operation]: any_sandbox.redirect_uri, "clientSecret": "x"},
+        headers=headers_for(operation, any_sandbox),
+    )
     assert_4xx_envelope(response)
 
 
 def test_odd_query_on_consent_page_is_answered(signed_in, any_sandbox):
-    response = signed_in.get(f"{any_sandbox.web_url}/auth/platform/authorize?client_id=%00%FF&redirect_uri=%E2%98%83&state=%ZZ")
+    response = signed_in.get(
+        f"{any_sandbox.web_url}/auth/platform/authorize?client_id=%00%FF&redirect_uri=%E2%98%83&state=%ZZ"
+    )
     if any_sandbox.persona == "calcom":  # the mock-up ignores its query
         assert response.status_code == 200 and "Acme.com" in response.text
     else:

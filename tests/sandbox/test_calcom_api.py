@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,8 +17,18 @@ from e2e.checks.responses import check_error_envelope
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
 
-from .conftest import (admin_headers, authorize, code_from, exchange, fresh_keys, me, refresh, shift_clock,
-                       signed_in_client, spend)
+from .conftest import (
+    admin_headers,
+    authorize,
+    code_from,
+    exchange,
+    fresh_keys,
+    me,
+    refresh,
+    shift_clock,
+    signed_in_client,
+    spend,
+)
 
 NEST_DEFAULT_500 = {"statusCode": 500, "message": "Internal server error"}
 CUID = re.compile(r"c[0-9a-z]{24}")
@@ -60,7 +70,9 @@ def at_start_of_a_second(info: SandboxInfo) -> None:
 
 # --- authorize ------------------------------------------------------------------------------------------------
 def test_authorize_without_session_is_401_with_next_auths_message_details_and_a_request_id(info):
-    response = httpx.post(f"{info.api_url}/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri})
+    response = httpx.post(
+        f"{info.api_url}/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri}
+    )
     error = error_of(response, 401)
     assert error["message"] == "NextAuthStrategy - Authentication token is missing or invalid."
     assert error["details"] == {"message": error["message"], "error": "Unauthorized", "statusCode": 401}
@@ -87,9 +99,14 @@ def test_authorize_appends_the_code_blindly_to_a_registered_query(http, info):
 
 
 def test_a_browser_gets_express_s_html_redirect_body(http, info):
-    response = http.post(f"/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri},
-                         headers={"Accept": "text/html"})
-    assert response.headers["content-type"].startswith("text/html") and "Found. Redirecting to <a href=" in response.text
+    response = http.post(
+        f"/v2/oauth/{info.client_id}/authorize",
+        json={"redirectUri": info.redirect_uri},
+        headers={"Accept": "text/html"},
+    )
+    assert (
+        response.headers["content-type"].startswith("text/html") and "Found. Redirecting to <a href=" in response.text
+    )
     spend(http, info, code_from(response))
 
 
@@ -104,8 +121,11 @@ def test_codes_are_distinct_cuids_from_a_csprng(http, info):
 
 def test_the_session_token_is_also_taken_as_a_bearer_header(http, info):
     session = http.cookies["next-auth.session-token"]
-    response = httpx.post(f"{info.api_url}/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri},
-                          headers={"Authorization": f"Bearer {session}"})
+    response = httpx.post(
+        f"{info.api_url}/v2/oauth/{info.client_id}/authorize",
+        json={"redirectUri": info.redirect_uri},
+        headers={"Authorization": f"Bearer {session}"},
+    )
     assert response.status_code == 302
     spend(http, info, code_from(response))
 
@@ -113,17 +133,22 @@ def test_the_session_token_is_also_taken_as_a_bearer_header(http, info):
 def test_one_pending_code_per_user_and_client(http, info):
     first = authorize(http, info)
     assert error_of(authorize(http, info), 400)["message"] == (
-        f"User with id={info.user_id} has already authorized client with id={info.client_id}.")
+        f"User with id={info.user_id} has already authorized client with id={info.client_id}."
+    )
     spend(http, info, code_from(first))
 
 
-@pytest.mark.parametrize("client_id, redirect_uri, message", [
-    ("nosuchclient", None, "OAuth client with ID 'nosuchclient' not found"),
-    (None, "https://app.acme.test/oauth/callback/sub?x=1", "Invalid 'redirect_uri' value."),
-])
+@pytest.mark.parametrize(
+    "client_id, redirect_uri, message",
+    [
+        ("nosuchclient", None, "OAuth client with ID 'nosuchclient' not found"),
+        (None, "https://app.acme.test/oauth/callback/sub?x=1", "Invalid 'redirect_uri' value."),
+    ],
+)
 def test_authorize_refusals(http, info, client_id, redirect_uri, message):
-    response = http.post(f"/v2/oauth/{client_id or info.client_id}/authorize",
-                         json={"redirectUri": redirect_uri or info.redirect_uri})
+    response = http.post(
+        f"/v2/oauth/{client_id or info.client_id}/authorize", json={"redirectUri": redirect_uri or info.redirect_uri}
+    )
     assert error_of(response, 400)["message"] == message
 
 
@@ -131,8 +156,16 @@ def test_a_form_body_is_a_validation_error(http, info):
     response = http.post(f"/v2/oauth/{info.client_id}/authorize", data={"redirectUri": info.redirect_uri})
     error = error_of(response, 400)
     assert error["message"] == "Bad Request Exception"
-    assert error["details"] == {"errors": [{"target": {}, "property": "redirectUri", "children": [],
-                                            "constraints": {"isString": "redirectUri must be a string"}}]}
+    assert error["details"] == {
+        "errors": [
+            {
+                "target": {},
+                "property": "redirectUri",
+                "children": [],
+                "constraints": {"isString": "redirectUri must be a string"},
+            }
+        ]
+    }
 
 
 def test_api_v2_paths_are_rewritten_and_the_envelope_names_the_rewritten_path(http, info):
@@ -154,27 +187,37 @@ def test_exchange_validates_the_body_before_reading_the_header(http, info):
     assert error_of(response, 400)["message"] == "Bad Request Exception"
 
 
-@pytest.mark.parametrize("header, message", [
-    ("", "Missing 'Bearer' Authorization header."),
-    ("Bearer", "Invalid OAuth Client."),
-    ("Basic abc", "Invalid OAuth Client."),
-    ("Bearer cnosuchcode000000000000000", "Invalid OAuth Client."),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ("", "Missing 'Bearer' Authorization header."),
+        ("Bearer", "Invalid OAuth Client."),
+        ("Basic abc", "Invalid OAuth Client."),
+        ("Bearer cnosuchcode000000000000000", "Invalid OAuth Client."),
+    ],
+)
 def test_exchange_reads_the_header_as_cal_com_does(http, info, header, message):
-    response = http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
-                         headers={"Authorization": header})
+    response = http.post(
+        f"/v2/oauth/{info.client_id}/exchange",
+        json={"clientSecret": info.client_secret},
+        headers={"Authorization": header},
+    )
     assert error_of(response, 400)["message"] == message
 
 
 def test_exchange_takes_the_bare_code_and_refuses_it_used_foreign_or_with_a_wrong_secret(http, info):
     code = code_from(authorize(http, info))
     assert error_of(exchange(http, info, code, secret="wrong"), 400)["message"] == "Invalid OAuth Client."
-    other = http.post("/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"]},
-                      headers=admin_headers(info)).json()
+    other = http.post(
+        "/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"]}, headers=admin_headers(info)
+    ).json()
     assert error_of(exchange(http, info, code, other["secret"], other["id"]), 400)["message"] == "Invalid OAuth Client."
     at_start_of_a_second(info)
-    response = http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
-                         headers={"Authorization": code})
+    response = http.post(
+        f"/v2/oauth/{info.client_id}/exchange",
+        json={"clientSecret": info.client_secret},
+        headers={"Authorization": code},
+    )
     assert response.status_code == 200 and "cache-control" not in response.headers
     assert error_of(exchange(http, info, code), 400)["message"] == "Invalid OAuth Client."
 
@@ -223,13 +266,17 @@ def test_a_refresh_colliding_with_a_stored_pair_is_500_and_does_not_rotate(http,
 def test_refresh_auth_errors_carry_the_api_auth_strategy_prefix(http, info):
     url = f"/v2/oauth/{info.client_id}/refresh"
     assert error_of(http.post(url, json={"refreshToken": "x"}), 401)["message"].startswith(
-        "ApiAuthStrategy - Only 'x-cal-client-id' header provided.")
+        "ApiAuthStrategy - Only 'x-cal-client-id' header provided."
+    )
     assert error_of(refresh(http, info, "x", client_id="nosuch"), 401)["message"] == (
-        "ApiAuthStrategy - oAuth client - Client with ID nosuch not found")
+        "ApiAuthStrategy - oAuth client - Client with ID nosuch not found"
+    )
     assert error_of(refresh(http, info, "x", secret="wrong"), 401)["message"] == (
-        "ApiAuthStrategy - oAuth client - Invalid client secret")
+        "ApiAuthStrategy - oAuth client - Invalid client secret"
+    )
     assert error_of(http.post(url, headers={"x-cal-secret-key": info.client_secret}), 400)["message"] == (
-        "Bad Request Exception")
+        "Bad Request Exception"
+    )
 
 
 def test_refresh_rotates_by_deleting_and_a_replay_revokes_nothing(http, info):
@@ -248,8 +295,9 @@ def test_refresh_rotates_by_deleting_and_a_replay_revokes_nothing(http, info):
 
 def test_a_refresh_token_of_another_client_is_refused(http, info):
     keys = fresh_keys(http, info)
-    other = http.post("/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"]},
-                      headers=admin_headers(info)).json()
+    other = http.post(
+        "/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"]}, headers=admin_headers(info)
+    ).json()
     response = refresh(http, info, keys["refreshToken"], other["secret"], other["id"])
     assert error_of(response, 400)["message"] == "Invalid refresh token"
 
@@ -260,8 +308,11 @@ def test_an_expired_refresh_token_still_refreshes_and_expired_access_tokens_answ
     try:
         expired = me(http, info, keys["accessToken"])
         assert expired.status_code == 498
-        assert expired.json()["error"] == {"code": "TokenExpiredException", "message": "ACCESS_TOKEN_IS_EXPIRED",
-                                          "details": "ACCESS_TOKEN_IS_EXPIRED"}
+        assert expired.json()["error"] == {
+            "code": "TokenExpiredException",
+            "message": "ACCESS_TOKEN_IS_EXPIRED",
+            "details": "ACCESS_TOKEN_IS_EXPIRED",
+        }
         assert refresh(http, info, keys["refreshToken"]).status_code == 200  # never checks its own expiry
         # the refresh deleted the client's expired access tokens: the old one is now unknown
         assert error_of(me(http, info, keys["accessToken"]), 401)["message"] == "Invalid Access Token."
@@ -273,15 +324,25 @@ def test_an_expired_refresh_token_still_refreshes_and_expired_access_tokens_answ
 def test_me_answers_cal_com_s_user_shape(http, info):
     keys = fresh_keys(http, info)
     response = me(http, info, keys["accessToken"])
-    assert response.json() == {"status": "success", "data": {
-        "id": info.user_id, "email": info.user_email, "timeFormat": 12, "defaultScheduleId": None,
-        "weekStart": "Sunday", "timeZone": "Europe/London", "username": response.json()["data"]["username"],
-        "organizationId": None}}
+    assert response.json() == {
+        "status": "success",
+        "data": {
+            "id": info.user_id,
+            "email": info.user_email,
+            "timeFormat": 12,
+            "defaultScheduleId": None,
+            "weekStart": "Sunday",
+            "timeZone": "Europe/London",
+            "username": response.json()["data"]["username"],
+            "organizationId": None,
+        },
+    }
     assert error_of(me(http, info, keys["refreshToken"]), 401)["message"] == "Invalid Access Token."
     assert error_of(me(http, info, "not-a-token"), 401)["message"] == "Invalid Access Token."
     assert error_of(http.get("/v2/me"), 401)["message"] == (
         "ApiAuthStrategy - No authentication method provided. Either pass an API key as 'Bearer' header or OAuth "
-        "client credentials as 'x-cal-secret-key' and 'x-cal-client-id' headers")
+        "client credentials as 'x-cal-secret-key' and 'x-cal-client-id' headers"
+    )
 
 
 # --- the server's time zone -------------------------------------------------------------------------------------------
@@ -293,5 +354,5 @@ def test_refresh_expiry_is_the_start_of_a_day_in_the_server_s_time_zone():
     assert (expires.hour, expires.minute, expires.second) == (0, 0, 0)
     issued = datetime.fromtimestamp(payload(keys["refreshToken"])["iat"], zone)
     assert expires.date() == (issued.replace(year=issued.year + 1)).date()
-    assert datetime.fromtimestamp(keys["refreshTokenExpiresAt"] / 1000, timezone.utc).hour == 15
+    assert datetime.fromtimestamp(keys["refreshTokenExpiresAt"] / 1000, UTC).hour == 15
     assert timedelta(days=364) < expires - issued <= timedelta(days=366)

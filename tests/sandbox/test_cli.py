@@ -24,8 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "e2e.sandbox", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "e2e.sandbox", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> tuple[str, str]:
@@ -62,8 +67,13 @@ def test_taken_port_is_a_clear_error():
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "e2e.sandbox", "--port", str(port)], cwd=ROOT,
-                                capture_output=True, text=True, timeout=20)
+        result = subprocess.run(
+            [sys.executable, "-m", "e2e.sandbox", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -73,15 +83,15 @@ ORPHANING_PARENT = """
 import json, sys, time
 from e2e.sandbox.launcher import SandboxProcess
 sandbox = SandboxProcess.start()
-print(json.dumps({"pid": sandbox.process.pid, "url": sandbox.info.api_url, "dir": str(sandbox.throwaway_dir)}), flush=True)
+info = {"pid": sandbox.process.pid, "url": sandbox.info.api_url, "dir": str(sandbox.throwaway_dir)}
+print(json.dumps(info), flush=True)
 time.sleep(600)
 """
 
 
 def test_a_sandbox_whose_parent_is_killed_stops_and_cleans_up():
     """A killed harness (SIGKILL, a cancelled CI job) must not leave its sandbox holding a port forever."""
-    parent = subprocess.Popen([sys.executable, "-c", ORPHANING_PARENT], cwd=ROOT, stdout=subprocess.PIPE,
-                              text=True)
+    parent = subprocess.Popen([sys.executable, "-c", ORPHANING_PARENT], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         started = json.loads(parent.stdout.readline())
         assert httpx.get(started["url"] + "/openapi.json").status_code == 200
@@ -111,8 +121,9 @@ def _alive(pid: int) -> bool:
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "e2e.sandbox", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=20)
+    return subprocess.run(
+        [sys.executable, "-m", "e2e.sandbox", *args], cwd=ROOT, capture_output=True, text=True, timeout=20
+    )
 
 
 def test_help_names_the_cal_com_version_the_default_persona_imitates():
@@ -136,12 +147,18 @@ def test_list_faults_says_which_apply_to_the_reference_persona_only():
     assert not next(line for line in lines if line.startswith("redirect-307 ")).endswith("only]")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--fault", "consent-anonymous-client"], "fault consent-anonymous-client does not apply to the calcom persona"),
-    (["--persona", "calcom", "--fault", "exchange-missing-bearer-401"], "does not apply to the calcom persona"),
-    (["--persona", "reference", "--fault", "no-such-fault"], "unknown fault no-such-fault"),
-    (["--timezone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--fault", "consent-anonymous-client"],
+            "fault consent-anonymous-client does not apply to the calcom persona",
+        ),
+        (["--persona", "calcom", "--fault", "exchange-missing-bearer-401"], "does not apply to the calcom persona"),
+        (["--persona", "reference", "--fault", "no-such-fault"], "unknown fault no-such-fault"),
+        (["--timezone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+    ],
+)
 def test_refuses_what_cannot_be_started(args, message):
     result = run(*args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
@@ -171,7 +188,9 @@ def _ipv6_loopback() -> bool:
     return True
 
 
-@pytest.mark.parametrize("family, host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")], ids=["ipv4", "ipv6"])
+@pytest.mark.parametrize(
+    "family, host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")], ids=["ipv4", "ipv6"]
+)
 def test_both_origins_listen_on_every_loopback_localhost_may_resolve_to(own_sandbox, family, host):
     if family == socket.AF_INET6 and not _ipv6_loopback():
         pytest.skip("this machine has no IPv6 loopback")

@@ -45,7 +45,9 @@ def outcome(response: httpx.Response) -> str:
 
 def test_concurrent_exchanges_of_one_code_exactly_one_succeeds(signed_in, any_sandbox):
     code = code_from(authorize(signed_in, any_sandbox))
-    outcomes = [outcome(r) for r in race(RACERS, any_sandbox.api_url, lambda http, _: exchange(http, any_sandbox, code))]
+    outcomes = [
+        outcome(r) for r in race(RACERS, any_sandbox.api_url, lambda http, _: exchange(http, any_sandbox, code))
+    ]
     assert outcomes.count("200") == 1, outcomes
     if any_sandbox.persona == "reference":
         assert outcomes.count("400") == RACERS - 1, outcomes

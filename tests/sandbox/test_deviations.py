@@ -5,9 +5,9 @@ second boundary (a loser's token pair then differs from the winner's): the loser
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -42,10 +42,20 @@ def test_a_persona_is_a_named_set_of_quirks():
 
 def test_faults_meaningless_on_cal_com_are_refused_there_only():
     reference_only = {name for name, fault in FAULTS.items() if fault.personas == ("reference",)}
-    assert {"state-dropped", "query-dropped", "no-cache-control", "replay-no-revoke", "refresh-race",
-            "refresh-ignores-expiry", "exchange-missing-bearer-401", "consent-anonymous-client"} <= reference_only
-    assert all(FAULTS[name].rule_id.startswith(("consent.", "advisory.", "exchange.", "refresh.", "tokens."))
-               for name in reference_only)
+    assert {
+        "state-dropped",
+        "query-dropped",
+        "no-cache-control",
+        "replay-no-revoke",
+        "refresh-race",
+        "refresh-ignores-expiry",
+        "exchange-missing-bearer-401",
+        "consent-anonymous-client",
+    } <= reference_only
+    assert all(
+        FAULTS[name].rule_id.startswith(("consent.", "advisory.", "exchange.", "refresh.", "tokens."))
+        for name in reference_only
+    )
     for name in FAULTS:
         assert fault_problem("reference", name) is None
         assert (fault_problem("calcom", name) is None) == (name not in reference_only)
@@ -64,13 +74,25 @@ def test_a_racing_exchange_that_wrote_its_pair_in_another_second_loses_with_404(
 
     async def race() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                     cookies={"next-auth.session-token": session}) as http:
-            authorized = await http.post(f"/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri})
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", cookies={"next-auth.session-token": session}
+        ) as http:
+            authorized = await http.post(
+                f"/v2/oauth/{info.client_id}/authorize", json={"redirectUri": info.redirect_uri}
+            )
             code = authorized.headers["location"].rsplit("code=", 1)[1]
-            return list(await asyncio.gather(*(
-                http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
-                          headers={"Authorization": f"Bearer {code}"}) for _ in range(2))))
+            return list(
+                await asyncio.gather(
+                    *(
+                        http.post(
+                            f"/v2/oauth/{info.client_id}/exchange",
+                            json={"clientSecret": info.client_secret},
+                            headers={"Authorization": f"Bearer {code}"},
+                        )
+                        for _ in range(2)
+                    )
+                )
+            )
 
     # a thread of its own: in a worker that already ran a Playwright test this thread has a running event loop
     with ThreadPoolExecutor(1) as pool:

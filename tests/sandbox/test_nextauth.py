@@ -41,7 +41,10 @@ def test_good_credentials_give_a_session_that_authorizes_on_the_api_port(browser
 def test_the_api_port_does_not_serve_the_web_app_nor_the_reverse(browserless, own_sandbox):
     assert browserless.get(f"{own_sandbox.api_url}/auth/login").status_code == 404
     assert browserless.get(f"{own_sandbox.api_url}/api/auth/csrf").status_code == 404
-    assert browserless.post(f"{own_sandbox.web_url}/v2/oauth/{own_sandbox.client_id}/authorize", json={}).status_code == 404
+    assert (
+        browserless.post(f"{own_sandbox.web_url}/v2/oauth/{own_sandbox.client_id}/authorize", json={}).status_code
+        == 404
+    )
     assert browserless.get(f"{own_sandbox.web_url}/openapi.json").status_code == 404
 
 
@@ -54,8 +57,15 @@ def test_bad_password_is_401_with_cal_coms_error_and_no_session(browserless, own
 
 def test_a_wrong_csrf_token_is_refused(browserless, own_sandbox):
     browserless.get("/api/auth/csrf")
-    response = browserless.post("/api/auth/callback/credentials", data={
-        "csrfToken": "0" * 64, "email": own_sandbox.user_email, "password": own_sandbox.user_password, "json": "true"})
+    response = browserless.post(
+        "/api/auth/callback/credentials",
+        data={
+            "csrfToken": "0" * 64,
+            "email": own_sandbox.user_email,
+            "password": own_sandbox.user_password,
+            "json": "true",
+        },
+    )
     assert response.status_code == 403
     assert browserless.get("/api/auth/session").json() == {}
 

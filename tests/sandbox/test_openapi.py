@@ -22,9 +22,12 @@ SEED_MODELS = {"OAuthAuthorizeInput", "ExchangeAuthorizationCodeInput", "Refresh
 def test_document_names_the_operations_and_models(client):
     document = client.get("/openapi.json").json()
     operation_ids = {op["operationId"] for path in document["paths"].values() for op in path.values()}
-    assert operation_ids == {"OAuthFlowController_authorize", "OAuthFlowController_exchange",
-                             "OAuthFlowController_refreshAccessToken"}
-    assert SEED_MODELS <= set(document["components"]["schemas"])
+    assert operation_ids == {
+        "OAuthFlowController_authorize",
+        "OAuthFlowController_exchange",
+        "OAuthFlowController_refreshAccessToken",
+    }
+    assert set(document["components"]["schemas"]) >= SEED_MODELS
 
 
 def test_generated_python_client_has_the_seed_method_names(client, tmp_path: Path):
@@ -33,8 +36,23 @@ def test_generated_python_client_has_the_seed_method_names(client, tmp_path: Pat
         pytest.skip("needs openapi-generator-cli (dev extra) and a Java runtime")
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(client.get("/openapi.json").json()))
-    subprocess.run([generator, "generate", "-i", str(spec), "-g", "python", "-o", str(tmp_path / "out"),
-                    "--package-name", "openapi_client"], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            generator,
+            "generate",
+            "-i",
+            str(spec),
+            "-g",
+            "python",
+            "-o",
+            str(tmp_path / "out"),
+            "--package-name",
+            "openapi_client",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     source = (tmp_path / "out" / "openapi_client" / "api" / "o_auth_api.py").read_text()
     assert "class OAuthApi" in source
     for method, params in SEED_SIGNATURES.items():
@@ -43,5 +61,9 @@ def test_generated_python_client_has_the_seed_method_names(client, tmp_path: Pat
         found = re.findall(r"^\s*(\w+):", match.group(1), re.MULTILINE)
         assert found == params, f"{method}({', '.join(found)}) differs from the seed's ({', '.join(params)})"
     models = {p.stem for p in (tmp_path / "out" / "openapi_client" / "models").glob("*.py")}
-    assert {"o_auth_authorize_input", "exchange_authorization_code_input", "refresh_token_input",
-            "keys_response_dto"} <= models
+    assert {
+        "o_auth_authorize_input",
+        "exchange_authorization_code_input",
+        "refresh_token_input",
+        "keys_response_dto",
+    } <= models

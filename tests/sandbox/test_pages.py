@@ -137,8 +137,10 @@ def test_the_current_login_design_logs_in_too(context, current_design_sandbox):
 def test_cal_com_s_consent_page_is_a_static_mock_up(context, own_sandbox):
     info = own_sandbox
     page = context.new_page()
-    url = (f"{info.web_url}/auth/platform/authorize?client_id={info.client_id}&redirect_uri="
-           f"{quote(info.redirect_uri, safe='')}&state=s1")
+    url = (
+        f"{info.web_url}/auth/platform/authorize?client_id={info.client_id}&redirect_uri="
+        f"{quote(info.redirect_uri, safe='')}&state=s1"
+    )
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(url)  # no session: no login redirect
@@ -163,8 +165,10 @@ def reference_layout(request: pytest.FixtureRequest) -> Iterator[SandboxInfo]:
 
 
 def consent_url(info: SandboxInfo, client_id: str | None = None, redirect_uri: str | None = None) -> str:
-    return (f"{info.web_url}/auth/platform/authorize?client_id={client_id or info.client_id}"
-            f"&redirect_uri={quote(redirect_uri or info.redirect_uri, safe='')}&state=s%201")
+    return (
+        f"{info.web_url}/auth/platform/authorize?client_id={client_id or info.client_id}"
+        f"&redirect_uri={quote(redirect_uri or info.redirect_uri, safe='')}&state=s%201"
+    )
 
 
 def log_in_through_consent(context: BrowserContext, info: SandboxInfo) -> Page:
@@ -200,10 +204,13 @@ def test_reference_consent_go_back_issues_no_code(context, reference_layout):
     assert not page.url.startswith(info.redirect_uri)
 
 
-@pytest.mark.parametrize("client_id, redirect_uri, message", [
-    ("nope", None, "OAuth client with ID 'nope' not found"),
-    (None, "https://evil.test/cb", "Invalid 'redirect_uri' value."),
-])
+@pytest.mark.parametrize(
+    "client_id, redirect_uri, message",
+    [
+        ("nope", None, "OAuth client with ID 'nope' not found"),
+        (None, "https://evil.test/cb", "Invalid 'redirect_uri' value."),
+    ],
+)
 def test_reference_consent_shows_the_api_s_error_and_stays(context, reference_layout, client_id, redirect_uri, message):
     info = reference_layout
     log_in_through_consent(context, info).close()

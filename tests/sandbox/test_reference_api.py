@@ -64,23 +64,30 @@ def test_api_v2_prefix_is_not_served(http):
     assert error_of(http.get("/api/v2/me"), 404)["message"] == "Cannot GET /api/v2/me"
 
 
-@pytest.mark.parametrize("header, message", [
-    (None, "Missing 'Bearer' Authorization header."),
-    ("", "Missing 'Bearer' Authorization header."),
-    ("Bearer", "Invalid OAuth Client."),
-    ("Basic abc", "Invalid OAuth Client."),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (None, "Missing 'Bearer' Authorization header."),
+        ("", "Missing 'Bearer' Authorization header."),
+        ("Bearer", "Invalid OAuth Client."),
+        ("Basic abc", "Invalid OAuth Client."),
+    ],
+)
 def test_exchange_header_errors_are_enveloped(http, info, header, message):
     headers = {} if header is None else {"Authorization": header}
-    response = http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
-                         headers=headers)
+    response = http.post(
+        f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret}, headers=headers
+    )
     assert error_of(response, 400)["message"] == message
 
 
 def test_exchange_takes_the_bare_code_and_says_no_store(http, info):
     code = code_from(authorize(http, info))
-    response = http.post(f"/v2/oauth/{info.client_id}/exchange", json={"clientSecret": info.client_secret},
-                         headers={"Authorization": code})
+    response = http.post(
+        f"/v2/oauth/{info.client_id}/exchange",
+        json={"clientSecret": info.client_secret},
+        headers={"Authorization": code},
+    )
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     assert error_of(exchange(http, info, code), 400)["message"] == "Invalid OAuth Client."
 
@@ -116,15 +123,26 @@ def test_replaying_a_rotated_out_refresh_token_revokes_its_family(http, info):
 
 def test_refresh_messages_are_cal_com_s(http, info):
     assert error_of(http.post(f"/v2/oauth/{info.client_id}/refresh", json={}), 401)["message"].startswith(
-        "ApiAuthStrategy - Only 'x-cal-client-id' header provided.")
+        "ApiAuthStrategy - Only 'x-cal-client-id' header provided."
+    )
     assert error_of(refresh(http, info, "x", client_id="nosuch"), 401)["message"] == (
-        "ApiAuthStrategy - oAuth client - Client with ID nosuch not found")
+        "ApiAuthStrategy - oAuth client - Client with ID nosuch not found"
+    )
     assert error_of(refresh(http, info, "x", secret="wrong"), 401)["message"] == (
-        "ApiAuthStrategy - oAuth client - Invalid client secret")
+        "ApiAuthStrategy - oAuth client - Invalid client secret"
+    )
 
 
 def test_me_answers_the_same_shape_as_cal_com(http, info):
     data = me(http, info, fresh_keys(http, info)["accessToken"]).json()["data"]
-    assert list(data) == ["id", "email", "timeFormat", "defaultScheduleId", "weekStart", "timeZone", "username",
-                          "organizationId"]
+    assert list(data) == [
+        "id",
+        "email",
+        "timeFormat",
+        "defaultScheduleId",
+        "weekStart",
+        "timeZone",
+        "username",
+        "organizationId",
+    ]
     assert error_of(http.get("/v2/me"), 401)["message"].startswith("ApiAuthStrategy - No authentication method")

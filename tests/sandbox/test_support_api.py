@@ -32,8 +32,9 @@ def test_created_user_can_log_in(client, own_sandbox):
 
 def test_created_client_has_its_own_secret_and_uris(own_sandbox):
     with signed_in_client(own_sandbox) as http:
-        made = http.post("/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"]},
-                         headers=admin_headers(own_sandbox)).json()
+        made = http.post(
+            "/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"]}, headers=admin_headers(own_sandbox)
+        ).json()
         assert made["id"] != own_sandbox.client_id and made["secret"] != own_sandbox.client_secret
         ok = http.post(f"/v2/oauth/{made['id']}/authorize", json={"redirectUri": "https://other.test/cb"})
         assert ok.status_code == 302
@@ -44,23 +45,37 @@ def test_created_client_has_its_own_secret_and_uris(own_sandbox):
 def test_a_client_without_profile_read_gets_403_on_me(own_sandbox):
     """Both personas: GET /v2/me needs the client's PROFILE_READ (PermissionsGuard); the seeded client has it."""
     with signed_in_client(own_sandbox) as http:
-        made = http.post("/__sandbox/clients", json={"redirectUris": ["https://other.test/cb"],
-                                                      "permissions": ["EVENT_TYPE_READ"]},
-                         headers=admin_headers(own_sandbox)).json()
+        made = http.post(
+            "/__sandbox/clients",
+            json={"redirectUris": ["https://other.test/cb"], "permissions": ["EVENT_TYPE_READ"]},
+            headers=admin_headers(own_sandbox),
+        ).json()
         info = own_sandbox
         code = code_from(http.post(f"/v2/oauth/{made['id']}/authorize", json={"redirectUri": "https://other.test/cb"}))
-        keys = http.post(f"/v2/oauth/{made['id']}/exchange", json={"clientSecret": made["secret"]},
-                         headers={"Authorization": f"Bearer {code}"}).json()["data"]
+        keys = http.post(
+            f"/v2/oauth/{made['id']}/exchange",
+            json={"clientSecret": made["secret"]},
+            headers={"Authorization": f"Bearer {code}"},
+        ).json()["data"]
         response = me(http, info, keys["accessToken"])
         assert response.status_code == 403
         assert response.json()["error"]["message"].startswith(
-            f"PermissionsGuard - oAuth client with id={made['id']} does not have the required permissions")
+            f"PermissionsGuard - oAuth client with id={made['id']} does not have the required permissions"
+        )
         seeded = spend(http, info, code_from(authorize(http, info)))
         assert me(http, info, seeded["accessToken"]).status_code == 200
 
 
-@pytest.mark.parametrize("body", [{}, {"redirectUris": []}, {"redirectUris": "x"}, {"redirectUris": [1]},
-                                  {"redirectUris": ["https://x.test"], "permissions": "PROFILE_READ"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"redirectUris": []},
+        {"redirectUris": "x"},
+        {"redirectUris": [1]},
+        {"redirectUris": ["https://x.test"], "permissions": "PROFILE_READ"},
+    ],
+)
 def test_client_needs_redirect_uris_and_a_permission_list(client, own_sandbox, body):
     response = client.post("/__sandbox/clients", json=body, headers=admin_headers(own_sandbox))
     assert response.status_code == 400
@@ -72,7 +87,9 @@ def test_clock_shift_moves_the_server_clock(client, own_sandbox):
     assert after["offsetMs"] - before["offsetMs"] == 3_600_000
     assert after["nowMs"] - before["nowMs"] >= 3_600_000
     client.post("/__sandbox/clock", json={"advanceMs": -3_600_000}, headers=admin_headers(own_sandbox))
-    assert client.post("/__sandbox/clock", json={"advanceMs": "1"}, headers=admin_headers(own_sandbox)).status_code == 400
+    assert (
+        client.post("/__sandbox/clock", json={"advanceMs": "1"}, headers=admin_headers(own_sandbox)).status_code == 400
+    )
 
 
 def test_faults_are_turned_on_and_off(client, own_sandbox):
@@ -86,7 +103,9 @@ def test_faults_are_turned_on_and_off(client, own_sandbox):
 def test_a_fault_that_does_not_apply_to_the_persona_is_refused(client, own_sandbox, name):
     """The default persona is calcom: a fault of the reference persona only, an unknown name and a quirk's name
     are refused, and nothing changes."""
-    response = client.post("/__sandbox/faults", json={"enable": ["redirect-307", name]}, headers=admin_headers(own_sandbox))
+    response = client.post(
+        "/__sandbox/faults", json={"enable": ["redirect-307", name]}, headers=admin_headers(own_sandbox)
+    )
     assert response.status_code == 400
     check_error_envelope(response)
     assert client.post("/__sandbox/faults", json={}, headers=admin_headers(own_sandbox)).json() == {"faults": []}
