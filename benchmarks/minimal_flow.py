@@ -69,7 +69,7 @@ def main() -> None:
             if not blocked:
                 break
             page.evaluate("() => { window.__calcomE2eBlockedSubmits = 0 }")
-            page.wait_for_timeout(200)
+            page.wait_for_timeout(50)
         page.wait_for_selector("[data-testid=allow-button]")
         lap("login + consent")
         page.route(lambda url: url.startswith(env["CAL_REDIRECT_URI"]), lambda route: route.abort())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import inspect
 import json
 import logging
@@ -183,9 +182,11 @@ def run_metadata(remote: Settings | None, sandbox: SandboxInfo | None, config: p
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # ~20 ms of imports, once per run
+
     try:
-        return importlib.metadata.version("calcom-oauth-e2e")
-    except importlib.metadata.PackageNotFoundError:
+        return version("calcom-oauth-e2e")
+    except PackageNotFoundError:
         return "(not installed)"
 
 

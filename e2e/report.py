@@ -22,7 +22,6 @@ from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebac
 
 from .checks import Blocked, CheckFailed, Level
 from .checks.rules import RULES
-from .html_report import write_html_report
 from .http_log import ExchangeRecorder
 from .known_issues import KnownDefect, known_defects, match
 from .phases import PHASE_PREFIX, PhaseTimer
@@ -311,6 +310,8 @@ class ReportHooks:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(summary, indent=2))
         if self.outcomes and any(o.rule_id for o in self.outcomes.values()):
+            from .html_report import write_html_report  # jinja2 (~25 ms) only when the run is over
+
             write_html_report(output_dir(self.config) / "report.html", summary, RULES)
             (output_dir(self.config) / "summary.md").write_text(markdown_summary(summary))
 

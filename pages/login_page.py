@@ -29,7 +29,7 @@ NATIVE_SUBMIT_GUARD = """() => {
   });
 }"""
 BLOCKED_SUBMITS = "() => window.__calcomE2eBlockedSubmits || 0"
-RETRY_INTERVAL_MS = 200
+RETRY_INTERVAL_MS = 50
 NAVIGATED = -1
 
 
