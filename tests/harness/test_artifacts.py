@@ -4,16 +4,14 @@ reports; and no report, log or console line holds a secret (traces are documente
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.settings import VARIABLES
+from tests.harness import harness_run
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 UNMASKED_CODE = re.compile(r"code=(?!\*\*\*)[A-Za-z0-9_-]{16,}")
@@ -22,17 +20,7 @@ FAULTS = ["refresh-no-rotation", "go-back-issues-code", "me-no-username"]
 
 
 def run_harness(tmp_path: Path, info, *args: str) -> subprocess.CompletedProcess:
-    env_file = tmp_path / "target.env"
-    env_file.write_text(info.env_block())
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return harness_run.run_harness(tmp_path, info.env_block(), *args)
 
 
 def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):

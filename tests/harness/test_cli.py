@@ -18,6 +18,7 @@ from e2e.checks import CheckFailed
 from e2e.checks.rules import RULES, Level, UnknownRule, select_rules
 from e2e.sandbox.launcher import SandboxProcess
 from e2e.settings import VARIABLES
+from tests.harness.harness_run import run_harness
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -26,18 +27,7 @@ def run_cli(
     tmp_path: Path, *args: str, env_extra: dict[str, str] | None = None, timeout: int = 120
 ) -> subprocess.CompletedProcess:
     """`python -m e2e ARGS` from tmp_path, with no target configured unless ARGS say so."""
-    empty = tmp_path / "empty.env"
-    empty.touch()
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "NODE_COMPILE_CACHE"}
-    env.update({"XDG_CACHE_HOME": str(tmp_path / "cache"), **(env_extra or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", "--env-file", str(empty), "--output", str(tmp_path / "out"), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_harness(tmp_path, "", *args, timeout=timeout, env_extra=env_extra)
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:

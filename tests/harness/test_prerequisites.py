@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import env_text, run_harness
 
 
 @pytest.fixture(scope="module")
@@ -23,18 +21,7 @@ def target() -> Iterator[SandboxInfo]:
 
 
 def run(tmp_path: Path, info: SandboxInfo, *args: str, **overrides: str) -> subprocess.CompletedProcess:
-    values = dict(line.split("=", 1) for line in info.env_block().splitlines())
-    env_file = tmp_path / "target.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in {**values, **overrides}.items()))
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_harness(tmp_path, env_text(info.env_block(), **overrides), *args, timeout=300)
 
 
 def admin(info: SandboxInfo, path: str, body: dict) -> dict:

@@ -21,24 +21,9 @@ from e2e.ledger import CodeLedger, journal_path
 from e2e.sandbox.launcher import SandboxProcess
 from e2e.secrets_mask import Redactor
 from e2e.settings import VARIABLES, settings_from_sandbox
+from tests.harness.harness_run import run_harness
 
 VENV_BIN = Path(sys.executable).parent
-
-
-def run_harness(tmp_path: Path, env_text: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    env_file = tmp_path / "target.env"
-    env_file.write_text(env_text)
-    # the run's state (journal, Node's compile cache) only in its own folder
-    outer = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "NODE_COMPILE_CACHE"}
-    env = {**outer, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp_path / "out"), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def admin(info) -> dict[str, str]:
