@@ -1,7 +1,7 @@
 """The rule -> check -> fault table: which test guards each rule, and which sandbox fault proves the test works.
 
-`python -m e2e.coverage` prints it; `--write README.md` refreshes the table between its markers;
-`--check README.md` exits 1 on a gap (a rule with no check or no fault) or a stale table.
+`python -m e2e.coverage` prints it; `--write docs/rules.md` refreshes the table between its markers;
+`--check docs/rules.md` exits 1 on a gap (a rule with no check or no fault) or a stale table.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def markdown(table: list[Row]) -> str:
 
 def with_table(readme: str, table: str) -> str:
     if START not in readme or END not in readme:
-        raise ValueError(f"README has no {START} ... {END} markers")
+        raise ValueError(f"the file has no {START} ... {END} markers")
     head, rest = readme.split(START, 1)
     return f"{head}{START}\n{table}\n{END}{rest.split(END, 1)[1]}"
 
