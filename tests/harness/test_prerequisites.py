@@ -59,3 +59,9 @@ def test_a_wrong_password_stops_the_run_once(tmp_path, target):
     result = run(tmp_path, target, "-m", "api", E2E_USER_PASSWORD="wrong-password-123")
     assert result.returncode == 2 and "wrong E2E_USER_PASSWORD" in result.stdout, result.stdout[-3000:]
     assert "FAIL " not in result.stdout and "wrong-password-123" not in result.stdout
+
+
+def test_a_web_url_that_is_the_api_stops_the_run_once(tmp_path, target):
+    result = run(tmp_path, target, "-m", "api", CAL_WEB_URL=target.api_url)
+    assert result.returncode == 2 and "must be the web app" in result.stdout, result.stdout[-3000:]
+    assert "FAIL " not in result.stdout
