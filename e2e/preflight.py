@@ -35,8 +35,10 @@ def check_api_and_client(api: OAuthApi, settings: Settings) -> None:
     except httpx.HTTPError:
         web = None  # unreachable: the run's reachability probe and the login say so
     if web is not None and web.status_code == 404:
-        raise Misconfigured(f"CAL_WEB_URL={settings.web_url} does not serve the login page ({login_page} answered "
-                            "HTTP 404): it must be the web app (e.g. https://app.cal.com), not the API")
+        raise Misconfigured(
+            f"CAL_WEB_URL={settings.web_url} does not serve the login page ({login_page} answered "
+            "HTTP 404): it must be the web app (e.g. https://app.cal.com), not the API"
+        )
     secret = api.o_auth_flow_controller_refresh_access_token_raw(
         settings.client_id, settings.client_secret.reveal(), RefreshTokenInput("calcom-e2e-probe")
     )
