@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .layout import FLOW_SUITE, PROJECT_ROOT
+from .layout import FLOW_SUITE, SUITE_INI
 from .settings import ConfigError, browser_ws_endpoint_from, read_environment, remote_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -151,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"calcom-e2e: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if not FLOW_SUITE.is_dir():
+    if not SUITE_INI.is_file():
         print(
-            f"calcom-e2e: the flow suite is not at {FLOW_SUITE}; install from a checkout (pip install -e .)",
+            f"calcom-e2e: the flow suite is missing from the installed package ({FLOW_SUITE}): reinstall it",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -168,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def suite_config() -> list[str]:
-    return ["--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml")]
+    """The suite's own pytest settings, wherever it is installed (no checkout, no ini of the current folder);
+    the rootdir is the suite's folder, so a check is named test_<area>.py::test_..."""
+    return ["-c", str(SUITE_INI), "--rootdir", str(FLOW_SUITE)]
 
 
 def pytest_command(args: argparse.Namespace, pytest_args: list[str], env_file: Path | None) -> list[str]:
@@ -413,7 +415,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def exit_status(pytest_code: int, stopped_with: list[int] | None = None) -> int:
     """pytest's exit status as documented: 0, 1, 2 configuration or usage, 3 unreachable, 70 internal error."""
-    from .plugin import stopped_with as plugin_stops
+    from .suite_plugin import stopped_with as plugin_stops
 
     stops = plugin_stops if stopped_with is None else stopped_with
     if stops:  # the plugin stopped the run itself: configuration (2) or target (3)

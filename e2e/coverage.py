@@ -68,7 +68,7 @@ def rows() -> list[Row]:
 
 def markdown(table: list[Row]) -> str:
     lines = [
-        "| rule | level | reference | check (tests/flow) | fault that proves it | known Cal.com defect |",
+        "| rule | level | reference | check (e2e/flow_suite) | fault that proves it | known Cal.com defect |",
         "|---|---|---|---|---|---|",
     ]
     defects = known_defects([])

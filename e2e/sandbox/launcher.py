@@ -11,7 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..layout import PROJECT_ROOT as PACKAGE_PARENT
+from ..layout import PACKAGE_PARENT
 from .info import SandboxInfo
 
 

@@ -9,9 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from e2e.layout import PROJECT_ROOT
-
-BENCHMARK = PROJECT_ROOT / "benchmarks" / "run.py"
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 _spec = importlib.util.spec_from_file_location("benchmark_run", BENCHMARK)
 benchmark = sys.modules["benchmark_run"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(benchmark)

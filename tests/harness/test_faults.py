@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from e2e.checks.rules import RULES, Level
+from e2e.cli import suite_config
 from e2e.coverage import rows
+from e2e.layout import FLOW_SUITE
 from e2e.sandbox.faults import FAULTS
 from e2e.settings import VARIABLES
 
@@ -26,7 +28,7 @@ ADVISORY_FAULTS = [f for f in FAULTS.values() if RULES[f.rule_id].level is Level
 def run_flow_suite(
     tmp_path: Path, *args: str, persona: str = "reference", known_issues: bool = False
 ) -> tuple[int, list[dict], str]:
-    """Runs tests/flow against a fresh embedded sandbox of that persona (whatever target the environment names).
+    """Runs the flow suite against a fresh embedded sandbox of that persona (whatever target the environment names).
     Strict by default: a fault that looks like a known Cal.com defect must still fail the run."""
     out = tmp_path / "checks.json"
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
@@ -34,14 +36,9 @@ def run_flow_suite(
         sys.executable,
         "-m",
         "pytest",
-        str(ROOT / "tests" / "flow"),
-        "--rootdir",
-        str(ROOT),
-        "-c",
-        str(ROOT / "pyproject.toml"),
+        str(FLOW_SUITE),
+        *suite_config(),  # the suite's own settings, as calcom-e2e runs it
         "-q",
-        "-p",
-        "no:cacheprovider",
         "--checks-json",
         str(out),
         "--sandbox-persona",

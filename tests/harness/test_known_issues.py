@@ -49,44 +49,44 @@ SAMPLES = {
         "the browser was sent to the redirect URI",
     ),
     ("exchange-missing-authorization-500", "exchange.requires_bearer_header"): (
-        "tests/flow/test_exchange.py::test_exchange_without_bearer_code_is_400[missing-chromium]",
+        "test_exchange.py::test_exchange_without_bearer_code_is_400[missing-chromium]",
         "expected HTTP 400, got 500 (Internal server error)",
         "expected HTTP 400, got 401 (Unauthorized)",
     ),
     ("tokens-without-jti", "tokens.claims"): (
-        "tests/flow/test_tokens.py::test_tokens_carry_the_contract_claims[chromium]",
+        "test_tokens.py::test_tokens_carry_the_contract_claims[chromium]",
         "jti is missing",
         "clientId is not the client's id",
     ),
     ("tokens-without-jti", "tokens.all_distinct"): (
-        "tests/flow/test_tokens.py::test_every_issued_token_is_distinct[chromium]",
+        "test_tokens.py::test_every_issued_token_is_distinct[chromium]",
         "two tokens share a jti",
         "2 of 6 issued tokens repeat an earlier one",
     ),
     ("tokens-without-jti", "exchange.concurrent_single_use"): (
-        "tests/flow/test_exchange.py::test_concurrent_exchanges_of_one_code_exactly_one_succeeds[chromium]",
+        "test_exchange.py::test_concurrent_exchanges_of_one_code_exactly_one_succeeds[chromium]",
         "0 of 8 concurrent exchanges of one code succeeded, expected exactly 1 (statuses [500, 500, 500, 500, 500, "
         "500, 500, 500])",
         "2 of 8 concurrent exchanges of one code succeeded, expected exactly 1 (statuses [200, 200, 500, 500, 500, "
         "500, 500, 500])",
     ),
     ("tokens-without-jti", "exchange.returns_keys"): (
-        "tests/flow/test_exchange.py::test_exchange_returns_keys[chromium]",
+        "test_exchange.py::test_exchange_returns_keys[chromium]",
         "expected HTTP 200, got 500 (Internal server error)",
         "expected HTTP 200, got 400 (Invalid OAuth Client.)",
     ),
     ("tokens-without-jti", "refresh.returns_new_pair"): (
-        "tests/flow/test_refresh.py::test_refresh_returns_a_new_pair[chromium]",
+        "test_refresh.py::test_refresh_returns_a_new_pair[chromium]",
         "expected HTTP 200, got 500 (Internal server error)",
         "the refresh token did not change",
     ),
     ("refresh-expiry-unchecked", "refresh.rejects_expired_token"): (
-        "tests/flow/test_refresh.py::test_expired_refresh_token_is_refused[chromium]",
+        "test_refresh.py::test_expired_refresh_token_is_refused[chromium]",
         "expected HTTP 400, got 200",
         "expected HTTP 400, got 401 (Unauthorized)",
     ),
     ("malformed-json-not-enveloped", "envelope.shape"): (
-        "tests/flow/test_authorize.py::test_authorize_with_malformed_json_is_400[chromium]",
+        "test_authorize.py::test_authorize_with_malformed_json_is_400[chromium]",
         "HTTP 400 body is not a JSON object",
         "status is 'fail', expected 'error'",
     ),
@@ -111,7 +111,7 @@ def test_the_known_shape_is_known_and_another_failure_is_not(key):
 
 def test_the_missing_header_defect_is_known_only_for_the_missing_header():
     defects = known_defects([])
-    other = "tests/flow/test_exchange.py::test_exchange_without_bearer_code_is_400[not-bearer-chromium]"
+    other = "test_exchange.py::test_exchange_without_bearer_code_is_400[not-bearer-chromium]"
     assert match(defects, "exchange.requires_bearer_header", other, "expected HTTP 400, got 500") is None
 
 
@@ -152,7 +152,6 @@ CHECKS = """
 
 def run_checks(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     (tmp_path / "test_sample.py").write_text(textwrap.dedent(CHECKS))
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["e2e.plugin"]\n')
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     out = tmp_path / "checks.json"
     result = subprocess.run(
@@ -161,6 +160,8 @@ def run_checks(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
             "-m",
             "pytest",
             str(tmp_path),
+            "-p",
+            "e2e.suite_plugin",  # checks of one's own, under the harness (e2e/plugin.py adds it only to the flow suite)
             "-p",
             "no:cacheprovider",
             "-q",

@@ -69,7 +69,8 @@ class Run:
 
 
 def _nodeid(case: ET.Element) -> str:
-    """The inverse of junitxml's names for a module-level test: classname tests.flow.test_me, name test_x[p]."""
+    """The inverse of junitxml's names for a module-level test: classname test_me (the rootdir is the suite's
+    folder), name test_x[p]."""
     return case.get("classname", "").replace(".", "/") + ".py::" + case.get("name", "")
 
 

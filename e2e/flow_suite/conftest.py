@@ -1,4 +1,4 @@
-"""Fixtures shared by the flow suite's modules."""
+"""Fixtures shared by the flow suite's modules (the harness's own come from e2e/suite_plugin.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,21 @@ import pytest
 from e2e.client import OAuthApi
 from e2e.flow import Authorizer, mask_issued_tokens
 from e2e.models import KeysResponseDto, RefreshTokenInput
-from e2e.plugin import SandboxAdmin
+from e2e.plugin import SUITE_PLUGIN
 from e2e.settings import Settings
+from e2e.suite_plugin import SandboxAdmin
 
 DAY_MS = 24 * 3600 * 1000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # e2e/plugin.py did not see the suite in the arguments (pytest --help needs no plugin)
+    if not config.pluginmanager.has_plugin(SUITE_PLUGIN) and not config.getoption("help"):
+        pytest.exit(
+            "the flow suite runs under its plugin, which starts with the run: give the suite's folder "
+            "(or --pyargs e2e.flow_suite), or run calcom-e2e",
+            returncode=2,
+        )
 
 
 @pytest.fixture
