@@ -67,17 +67,6 @@ def build_parser(for_help: bool = False) -> argparse.ArgumentParser:
         "(for CI, where a missing secret arrives empty)",
     )
     parser.add_argument(
-        "--known-issues",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="FILE",
-        help="more known Cal.com defects, as e2e/known_issues.toml (repeatable)",
-    )
-    parser.add_argument(
-        "--no-known-issues", action="store_true", help="no known defects: a check failing in a known way fails the run"
-    )
-    parser.add_argument(
         "--persona",
         choices=["calcom", "reference"],
         default="calcom",
@@ -186,8 +175,6 @@ def pytest_command(args: argparse.Namespace, pytest_args: list[str], env_file: P
         *(["-m", "smoke"] if args.smoke and not _has_marker_expression(pytest_args) else []),
         *(["--strict-advisories"] if args.strict_advisories else []),
         *(["--require-target"] if args.require_target else []),
-        *(["--no-known-issues"] if args.no_known_issues else []),
-        *(a for path in args.known_issues for a in ("--known-issues", str(path.resolve()))),
         "--sandbox-persona",
         args.persona,
         *artifact_defaults(pytest_args),
