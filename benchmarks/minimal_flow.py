@@ -2,12 +2,17 @@
 
 Launch Chromium, log in, allow, catch the code, exchange, refresh, GET /v2/me. Reads the CONTRACT §3
 variables from --env-file. Prints one JSON line of phase timings (ms). Used by benchmarks/run.py.
+`--flow oauth2`: the OAuth2 provider's flow instead (CONTRACT §6): log in back to its consent page, Allow,
+catch code and state, the token endpoint, refresh, /api/auth/oauth/me.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
+import secrets
 import shutil
 import sys
 import time
@@ -34,7 +39,13 @@ QUIET = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--env-file", type=Path, required=True)
-    env = {name: value for name, value in dotenv_values(parser.parse_args().env_file).items() if value is not None}
+    parser.add_argument("--flow", choices=["platform", "oauth2"], default="platform")
+    args = parser.parse_args()
+    env = {name: value for name, value in dotenv_values(args.env_file).items() if value is not None}
+    oauth2 = args.flow == "oauth2"
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect_uri = env["CAL_OAUTH2_REDIRECT_URI"] if oauth2 else env["CAL_REDIRECT_URI"]
     phases: dict[str, float] = {}
     mark = time.perf_counter()
 
@@ -53,8 +64,22 @@ def main() -> None:
         lap("browser start")
         page = browser.new_page()
         web = env.get("CAL_WEB_URL") or env["CAL_API_URL"]
-        query = urlencode({"client_id": env["CAL_CLIENT_ID"], "redirect_uri": env["CAL_REDIRECT_URI"]})
-        page.goto(f"{web}/auth/login?{urlencode({'callbackUrl': f'{web}/auth/platform/authorize?{query}'})}")
+        if oauth2:
+            consent = "auth/oauth2/authorize?" + urlencode(
+                {
+                    "client_id": env["CAL_OAUTH2_CLIENT_ID"],
+                    "redirect_uri": redirect_uri,
+                    "response_type": "code",
+                    "state": "s1",
+                    "scope": env.get("CAL_OAUTH2_SCOPES", "READ_PROFILE"),
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                }
+            )
+        else:
+            query = urlencode({"client_id": env["CAL_CLIENT_ID"], "redirect_uri": redirect_uri})
+            consent = f"auth/platform/authorize?{query}"
+        page.goto(f"{web}/auth/login?{urlencode({'callbackUrl': f'{web}/{consent}'})}")
         # Cal.com's form submits natively (a GET with the password in the URL) until its script takes it over:
         # as any careful script must, hold such a submit back and try again until the page takes it
         page.evaluate(NATIVE_SUBMIT_GUARD)
@@ -72,12 +97,44 @@ def main() -> None:
             page.wait_for_timeout(50)
         page.wait_for_selector("[data-testid=allow-button]")
         lap("login + consent")
-        page.route(lambda url: url.startswith(env["CAL_REDIRECT_URI"]), lambda route: route.abort())
-        with page.expect_request(lambda request: request.url.startswith(env["CAL_REDIRECT_URI"])) as caught:
+        page.route(lambda url: url.startswith(redirect_uri), lambda route: route.abort())
+        with page.expect_request(lambda request: request.url.startswith(redirect_uri)) as caught:
             page.click("[data-testid=allow-button]")
         code = parse_qs(urlsplit(caught.value.url).query)["code"][0]
         lap("redirect")
         browser.close()
+    if oauth2:
+        oauth2_flow(env, web, code, verifier, redirect_uri, lap)
+    else:
+        platform_flow(env, code, lap)
+    print(json.dumps(phases))
+
+
+def oauth2_flow(env: dict[str, str], web: str, code: str, verifier: str, redirect_uri: str, lap) -> None:
+    client = {"client_id": env["CAL_OAUTH2_CLIENT_ID"], "client_secret": env["CAL_OAUTH2_CLIENT_SECRET"]}
+    with httpx.Client() as http:
+        tokens = http.post(
+            f"{web}/api/auth/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+                **client,
+            },
+        ).json()
+        lap("exchange")
+        tokens = http.post(
+            f"{web}/api/auth/oauth/refreshToken",
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], **client},
+        ).json()
+        lap("refresh")
+        me = http.get(f"{web}/api/auth/oauth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        assert me.status_code == 201
+        lap("me")
+
+
+def platform_flow(env: dict[str, str], code: str, lap) -> None:
     with httpx.Client(base_url=env["CAL_API_URL"]) as http:
         client = env["CAL_CLIENT_ID"]
         keys = http.post(
@@ -94,7 +151,6 @@ def main() -> None:
         lap("refresh")
         assert http.get("/v2/me", headers={"Authorization": f"Bearer {keys['accessToken']}"}).status_code == 200
         lap("me")
-    print(json.dumps(phases))
 
 
 if __name__ == "__main__":

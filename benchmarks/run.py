@@ -2,10 +2,12 @@
 
     python benchmarks/run.py [--runs 5] [--full-runs 3] [--fault-runs 1] [--skip-faults] [--json PATH]
 
-(a) benchmarks/minimal_flow.py: one full flow with plain Playwright and httpx (launch, login, allow, catch the
-    code, exchange, refresh, /v2/me) against an embedded sandbox started beforehand;
-(b) `calcom-e2e --smoke` and (c) `calcom-e2e` (the full flow suite), each as a user runs it: it starts its own
-    sandbox; (d) the fault self-test, `pytest tests/harness/test_faults.py -n 2`.
+(a) benchmarks/minimal_flow.py: one full platform flow with plain Playwright and httpx (launch, login, allow,
+    catch the code, exchange, refresh, /v2/me) against an embedded sandbox started beforehand; (a2) the same
+    script's OAuth2 provider flow (`--flow oauth2`: consent page, token endpoint, refresh, /api/auth/oauth/me);
+(b) `calcom-e2e --smoke` and (c) `calcom-e2e` (the full flow suite, both flows), each as a user runs it: it
+    starts its own sandbox; (c1) `calcom-e2e --flow platform`, the platform flow's checks alone;
+(d) the fault self-test, `pytest tests/harness/test_faults.py -n 2`.
 Each is a median of several runs (wall time of the whole command), with peak memory (RSS of the process and
 all its children, sampled every 100 ms: sampling more often takes CPU from the runs it measures) and, for
 (a)-(c), per-phase timings. The runs of (a), (b) and (c) take turns (a, b, c, a, b, c, ...), so a change in the
@@ -145,15 +147,23 @@ def main() -> None:
     with SandboxProcess.start(["--persona", args.persona]) as sandbox:
         env_file = work / "sandbox.env"
         env_file.write_text(sandbox.info.env_block())
+        minimal = [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"), "--env-file", str(env_file)]
         in_turns = [
             Series(
                 "a_minimal_script",
-                [sys.executable, str(ROOT / "benchmarks" / "minimal_flow.py"), "--env-file", str(env_file)],
+                minimal,
+                args.runs,
+                minimal_phases,
+            ),
+            Series(
+                "a2_minimal_oauth2",
+                [*minimal, "--flow", "oauth2"],
                 args.runs,
                 minimal_phases,
             ),
             Series("b_smoke", [*harness, "--smoke"], args.runs, harness_phases(out)),
             Series("c_full_suite", harness, args.full_runs, harness_phases(out)),
+            Series("c1_platform_suite", [*harness, "--flow", "platform"], args.full_runs, harness_phases(out)),
         ]
         run_in_turns(in_turns, work)
     results = {one.name: one.result() for one in in_turns}
@@ -198,9 +208,11 @@ def main() -> None:
 
 def write_readme_table(readme: Path, results: dict[str, dict], machine: dict) -> None:
     labels = {
-        "a_minimal_script": "(a) plain Playwright + httpx, one flow",
-        "b_smoke": "(b) `calcom-e2e --smoke`",
-        "c_full_suite": "(c) `calcom-e2e` (full flow suite)",
+        "a_minimal_script": "(a) plain Playwright + httpx, one platform flow",
+        "a2_minimal_oauth2": "(a2) plain Playwright + httpx, one OAuth2 provider flow",
+        "b_smoke": "(b) `calcom-e2e --smoke` (both flows)",
+        "c_full_suite": "(c) `calcom-e2e` (full flow suite, both flows)",
+        "c1_platform_suite": "(c1) `calcom-e2e --flow platform`",
         "d_fault_self_test": "(d) fault self-test, `-n 2`",
     }
     rows = ["| run | median s | min–max s | × (a) | peak MiB |", "|---|---|---|---|---|"]
@@ -210,7 +222,7 @@ def write_readme_table(readme: Path, results: dict[str, dict], machine: dict) ->
             f"{r['ratio_to_a']:.2f} | {r['peak_rss_mib']:.0f} |"
         )
     phases = "; ".join(
-        f"{name[:1]}: " + ", ".join(f"{p} {ms:.0f}" for p, ms in r["phases_median_ms"].items())
+        f"{name.split('_')[0]}: " + ", ".join(f"{p} {ms:.0f}" for p, ms in r["phases_median_ms"].items())
         for name, r in results.items()
         if r["phases_median_ms"]
     )

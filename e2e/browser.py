@@ -1,4 +1,5 @@
-"""Finds a Chromium to launch: Playwright's own where installed, else the system's (e.g. Debian's)."""
+"""Finds a Chromium to launch: Playwright's own where installed, else the system's (e.g. Debian's); and says
+the launch options in a Playwright server's names."""
 
 from __future__ import annotations
 
@@ -53,6 +54,25 @@ def chromium_launch_overrides(
         )
     overrides["executable_path"] = system
     return overrides
+
+
+# A Playwright server reads launch options in its own (camelCase) names; pytest-playwright has Python's. It takes
+# args and executablePath only when started with --unsafe, so those go only to a server on this machine.
+SAFE_LAUNCH_OPTIONS = {
+    "headless": "headless",
+    "channel": "channel",
+    "chromium_sandbox": "chromiumSandbox",
+    "timeout": "timeout",
+}
+UNSAFE_LAUNCH_OPTIONS = {"executable_path": "executablePath", "args": "args"}
+
+
+def server_launch_options(launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright's launch arguments as a Playwright server takes them (its x-playwright-launch-options
+    header). An executable_path among them means a browser of this machine, so a server on this machine."""
+    same_machine = "executable_path" in launch_args
+    allowed = {**SAFE_LAUNCH_OPTIONS, **(UNSAFE_LAUNCH_OPTIONS if same_machine else {})}
+    return {allowed[k]: v for k, v in launch_args.items() if k in allowed}
 
 
 class BrowserNotFound(RuntimeError):

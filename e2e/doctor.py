@@ -17,7 +17,7 @@ import httpx
 from playwright.sync_api import Browser, Playwright, StorageState, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from pages import ConsentPage, Selectors
+from pages import ConsentPage, OAuth2ConsentPage, Selectors
 
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi
@@ -25,8 +25,9 @@ from .flow import LoginFailed, cookies_for, sign_in
 from .http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
 from .ledger import CodeLedger, journal_path
 from .models import RefreshTokenInput
+from .oauth2_flow import consent_params
 from .phases import PhaseTimer
-from .preflight import Misconfigured
+from .preflight import Misconfigured, check_oauth2_client
 from .preflight import check_authorize as check_authorize_flow
 from .sandbox.launcher import SandboxProcess, SandboxStartError
 from .settings import (
@@ -125,6 +126,21 @@ def check_http_login(settings: Settings) -> Finding:
     )
 
 
+def check_extra_users(settings: Settings) -> Finding:
+    """E2E_USERS (one test user per xdist worker): each can log in (over HTTP where the deployment allows it)."""
+    refused = []
+    for user in settings.extra_users:
+        try:
+            http_login(settings.web_url, user.email, user.password.reveal(), TIMEOUT_S)
+        except HttpLoginRefused as refusal:
+            refused.append(f"{user.email}: {refusal}")
+        except HttpLoginUnavailable:
+            return Finding(True, "E2E_USERS", "not checked: this deployment has no HTTP login", note=True)
+    if refused:
+        return Finding(False, "E2E_USERS", "; ".join(refused), "fix or remove those entries of E2E_USERS")
+    return Finding(True, "E2E_USERS", f"each of its {len(settings.extra_users)} test user(s) can log in")
+
+
 def check_browser(playwright: Playwright, root: bool) -> tuple[Finding, Browser | None]:
     try:
         options = chromium_launch_overrides(playwright.chromium.executable_path, None, root)
@@ -213,6 +229,42 @@ def check_consent(browser: Browser, settings: Settings, state: StorageState) -> 
     return Finding(True, "consent", "the consent page offers Allow for CAL_REDIRECT_URI")
 
 
+def check_oauth2(settings: Settings) -> Finding:
+    """The OAuth2 provider flow's client, at its token endpoint (the flow suite's preflight probe)."""
+    if settings.oauth2 is None:
+        return Finding(
+            True, "oauth2", "not configured: the consent-page flow is skipped", "set CAL_OAUTH2_CLIENT_ID", note=True
+        )
+    try:
+        with httpx.Client(timeout=TIMEOUT_S) as http:
+            check_oauth2_client(http, settings.oauth2)
+    except Misconfigured as problem:
+        return Finding(False, "oauth2", str(problem), "see docs/contract.md §6.6")
+    except httpx.HTTPError as error:
+        return Finding(False, "oauth2", f"{settings.oauth2.token_url}: {type(error).__name__}", "check the URL")
+    kind = "public" if settings.oauth2.is_public else "confidential"
+    return Finding(True, "oauth2", f"{kind} client {settings.oauth2.client_id} is known at {settings.oauth2.token_url}")
+
+
+def check_oauth2_consent(browser: Browser, settings: Settings, state: StorageState) -> Finding:
+    assert settings.oauth2 is not None
+    context = browser.new_context(storage_state=state)
+    try:
+        consent = OAuth2ConsentPage(context.new_page(), settings.web_url)
+        consent.open(consent_params(settings.oauth2))
+        consent.allow_button.wait_for(timeout=TIMEOUT_S * 1000)
+    except PlaywrightError:
+        return Finding(
+            False,
+            "oauth2 consent",
+            "the OAuth2 consent page shows no Allow button for this client and redirect URI",
+            "check that CAL_OAUTH2_REDIRECT_URI is registered exactly, the client is APPROVED and the scopes allowed",
+        )
+    finally:
+        context.close()
+    return Finding(True, "oauth2 consent", "the OAuth2 consent page offers Allow for CAL_OAUTH2_REDIRECT_URI")
+
+
 def run(env_file: Path | None, out: Callable[[str], None] = print, require_target: bool = False) -> int:
     try:
         values = read_environment(env_file)
@@ -243,9 +295,15 @@ def run(env_file: Path | None, out: Callable[[str], None] = print, require_targe
                 findings.append(check_client(api, settings))
                 out(findings[-1].line())
         client_ok = findings[-1].ok
+        findings.append(check_oauth2(settings))
+        out(findings[-1].line())
+        oauth2_ok = settings.oauth2 is not None and findings[-1].ok
         http_login_found = check_http_login(settings)
         findings.append(http_login_found)
         out(http_login_found.line())
+        if settings.extra_users:
+            findings.append(check_extra_users(settings))
+            out(findings[-1].line())
         with sync_playwright() as playwright:
             found, browser = check_browser(playwright, hasattr(os, "geteuid") and os.geteuid() == 0)
             findings.append(found)
@@ -258,6 +316,9 @@ def run(env_file: Path | None, out: Callable[[str], None] = print, require_targe
                     findings.append(check_authorize(settings, state))
                     out(findings[-1].line())
                     findings.append(check_consent(browser, settings, state))
+                    out(findings[-1].line())
+                if state is not None and oauth2_ok:
+                    findings.append(check_oauth2_consent(browser, settings, state))
                     out(findings[-1].line())
             if browser is not None:
                 browser.close()

@@ -1,4 +1,4 @@
-"""Records every HTTP exchange (method, path, status, duration, bodies), secrets masked."""
+"""Records every HTTP request and its response (method, path, status, duration, bodies), secrets masked."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import httpx
 from .phases import PhaseTimer, phase_of_path
 from .secrets_mask import Redactor
 
-log = logging.getLogger("e2e.http")
+log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 2000
 
 
 @dataclass(frozen=True)
-class Exchange:
+class HttpRecord:
     method: str
     url: str
     status: int
@@ -36,21 +36,21 @@ class Exchange:
         )
 
 
-class ExchangeRecorder:
-    """httpx event hooks that keep the exchanges of the current test."""
+class HttpRecorder:
+    """httpx event hooks that keep the HTTP records of the current test."""
 
     SHOWN_HEADERS = ("authorization", "x-cal-secret-key", "content-type", "cookie", "location", "cache-control")
 
     def __init__(self, redactor: Redactor, timer: PhaseTimer | None = None) -> None:
         self.redactor = redactor
         self.timer = timer
-        self.exchanges: list[Exchange] = []
+        self.records: list[HttpRecord] = []
 
     def hooks(self) -> dict[str, list]:
         return {"request": [self._on_request], "response": [self._on_response]}
 
-    def clear(self) -> list[Exchange]:
-        taken, self.exchanges = self.exchanges, []
+    def clear(self) -> list[HttpRecord]:
+        taken, self.records = self.records, []
         return taken
 
     def _on_request(self, request: httpx.Request) -> None:
@@ -60,7 +60,7 @@ class ExchangeRecorder:
         response.read()
         request = response.request
         started = request.extensions.get("e2e_started", time.perf_counter())
-        exchange = Exchange(
+        record = HttpRecord(
             method=request.method,
             url=self.redactor.mask(str(request.url)),
             status=response.status_code,
@@ -70,11 +70,11 @@ class ExchangeRecorder:
             response_headers=self._headers(response.headers),
             response_body=self._body(response.content),
         )
-        self.exchanges.append(exchange)
-        log.info("%s", exchange.summary())
+        self.records.append(record)
+        log.info("%s", record.summary())
         phase = phase_of_path(request.url.path)
         if self.timer is not None and phase is not None:
-            self.timer.record(phase, exchange.duration_ms)
+            self.timer.record(phase, record.duration_ms)
 
     def _headers(self, headers: httpx.Headers) -> str:
         shown = {k: v for k, v in headers.items() if k.lower() in self.SHOWN_HEADERS}

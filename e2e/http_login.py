@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # a browserless login: Playwright is not imported at run time
 CSRF_PATH = "/api/auth/csrf"
 CREDENTIALS_PATH = "/api/auth/callback/credentials"
 SESSION_PATH = "/api/auth/session"
-log = logging.getLogger("e2e.flow")
+log = logging.getLogger(__name__)
 
 
 class HttpLoginUnavailable(RuntimeError):

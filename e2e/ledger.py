@@ -189,6 +189,9 @@ def _message(response: httpx.Response) -> str:
     error = body.get("error")
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         return error["message"]
+    if isinstance(error, str):  # RFC 6749 §5.2, the OAuth2 provider's token endpoint
+        description = body.get("error_description")
+        return error + (f": {description}" if isinstance(description, str) else "")
     return body["message"] if isinstance(body.get("message"), str) else ""
 
 

@@ -37,6 +37,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the checks of these rules: ids or globs ('refresh.*'), comma-separated; repeatable",
     )
     group.addoption(
+        "--flow",
+        choices=["platform", "oauth2"],
+        default=None,
+        help="run one flow only: the platform OAuth flow (CONTRACT §1-§2) or the OAuth2 provider's consent-page "
+        "flow (§6); default both (the OAuth2 flow when CAL_OAUTH2_CLIENT_ID is set)",
+    )
+    group.addoption(
         "--require-target",
         action="store_true",
         help="a missing CAL_API_URL is a configuration error instead of a run against the embedded sandbox",

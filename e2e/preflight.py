@@ -11,7 +11,7 @@ from pages import codes_in
 from .client import OAuthApi
 from .ledger import CodeLedger, describe
 from .models import ExchangeAuthorizationCodeInput, OAuthAuthorizeInput, RefreshTokenInput
-from .settings import Settings
+from .settings import OAuth2Settings, Settings
 
 
 class Misconfigured(Exception):
@@ -123,3 +123,47 @@ def _is_json_object(response: httpx.Response) -> bool:
         return isinstance(response.json(), dict)
     except ValueError:
         return False
+
+
+def check_oauth2_client(http: httpx.Client, oauth2: OAuth2Settings) -> None:
+    """The OAuth2 flow's token endpoint is Cal.com's, knows CAL_OAUTH2_CLIENT_ID and takes its secret: an exchange
+    of a code that does not exist must fail on the code (400 invalid_grant), after the client and its secret passed
+    (OAuthService.exchangeCodeForTokens checks client, redirect_uri, secret, then the code)."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": "calcom-e2e-probe",
+        "client_id": oauth2.client_id,
+        "redirect_uri": oauth2.redirect_uri,
+    }
+    if oauth2.client_secret is not None:
+        form["client_secret"] = oauth2.client_secret.reveal()
+    probe = http.post(oauth2.token_url, data=form)
+    body = _json_object(probe)
+    error = body.get("error") if body is not None else None
+    if probe.status_code == 400 and error == "invalid_grant":
+        return
+    answered = describe(probe)
+    if probe.status_code == 401 and error == "invalid_client":
+        secret = (
+            "CAL_OAUTH2_CLIENT_SECRET is wrong"
+            if oauth2.client_secret is not None
+            else "it is a confidential client: set CAL_OAUTH2_CLIENT_SECRET"
+        )
+        raise Misconfigured(
+            f"CAL_OAUTH2_CLIENT_ID={oauth2.client_id} is unknown to {oauth2.token_url}, or {secret} ({answered})"
+        )
+    if probe.status_code == 401 and body is not None and body.get("message") == "Unauthorized":
+        raise Misconfigured(
+            f"{oauth2.token_url} answers {answered} to a probe: an unknown client, a wrong secret, an unregistered "
+            "CAL_OAUTH2_REDIRECT_URI, or a Cal.com whose OAuth2 provider predates RFC 6749 errors and PKCE "
+            "(docs/contract.md §6.7)"
+        )
+    if body is None or error is None:
+        raise Misconfigured(
+            f"CAL_OAUTH2_TOKEN_URL={oauth2.token_url} does not answer like Cal.com's OAuth2 token endpoint "
+            f"({answered}): it is {{CAL_WEB_URL}}/api/auth/oauth/token on the web app"
+        )
+
+
+def _json_object(response: httpx.Response) -> dict | None:
+    return response.json() if _is_json_object(response) else None

@@ -1,6 +1,7 @@
 """What a person reads: one line per check with its rule, secrets masked, the HTTP exchanges of a failure,
-advisory misses as warnings, a closing summary with one line per failure; and, under --output, JUnit XML,
-summary.json (with per-phase timings) and a self-contained report.html.
+advisory misses as warnings, a closing summary with one line per failure; and, under --output, JUnit XML
+(what it adds to pytest's: e2e/junit.py), summary.json (with per-phase timings) and a self-contained report.html.
+It reads the run's redactor, timer, HTTP recorder, output folder and metadata from its RunState (e2e/run_state.py).
 
 Worker-side hooks (makereport) put what a report needs into user_properties, so it also crosses pytest-xdist;
 the controller (logreport, sessionfinish) gathers it.
@@ -15,22 +16,19 @@ from collections.abc import Generator, Mapping
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
 
 import pytest
-from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative  # junit.xml's message
 
 from .checks import Blocked, CheckFailed, Level
 from .checks.rules import RULES
-from .http_log import ExchangeRecorder
+from .junit import junit_report
 from .known_issues import KnownDefect, known_defects, match
-from .phases import PHASE_PREFIX, PhaseTimer
-from .secrets_mask import Redactor
+from .phases import PHASE_PREFIX
+from .run_state import ARTIFACT_DIR, RunState
 
-REDACTOR = pytest.StashKey[Redactor]()
-RECORDER = pytest.StashKey[ExchangeRecorder]()
-TIMER = pytest.StashKey[PhaseTimer]()
-WARNED, REASON, RULE, EXCHANGE, PAGE_HTML = "warned", "reason", "rule", "http_exchange", "playwright_page_html"
+# user_properties a report carries (and junit.xml shows); "http_exchange" holds one rendered HTTP record
+WARNED, REASON, RULE, LABEL, HTTP_RECORD = "warned", "reason", "rule", "label", "http_exchange"
+PAGE_HTML = "playwright_page_html"
 KNOWN, BLOCKED = "known_defect", "blocked"
 STATUSES = ("PASS", "FAIL", "KNOWN", "BLOCKED", "WARN", "SKIP")
 ARTIFACT_KINDS = {
@@ -48,32 +46,17 @@ class CheckOutcome:
     status: str  # one of STATUSES
     reason: str
     duration_s: float
-    exchanges: list[str] = field(default_factory=list)
+    exchanges: list[str] = field(default_factory=list)  # a failure's HTTP records, rendered (summary.json's key)
     artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
     known_defect: str = ""  # the id of the known Cal.com defect a KNOWN check showed
 
 
-def configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config, state: RunState) -> None:
     """Raises KnownIssuesError for a known-issues file that cannot be used."""
     defects = known_defects(
         list(config.getoption("known_issues", None) or []), shipped=not config.getoption("no_known_issues", False)
     )
-    config.stash[REDACTOR] = Redactor()
-    config.stash[TIMER] = PhaseTimer()
-    config.stash[RECORDER] = ExchangeRecorder(config.stash[REDACTOR], config.stash[TIMER])
-    config.pluginmanager.register(ReportHooks(config, defects), "calcom-e2e-report")
-
-
-def redactor(config: pytest.Config) -> Redactor:
-    return config.stash[REDACTOR]
-
-
-def recorder(config: pytest.Config) -> ExchangeRecorder:
-    return config.stash[RECORDER]
-
-
-def timer(config: pytest.Config) -> PhaseTimer:
-    return config.stash[TIMER]
+    config.pluginmanager.register(ReportHooks(config, state, defects), "calcom-e2e-report")
 
 
 def rule_of(item: pytest.Item) -> str | None:
@@ -81,13 +64,10 @@ def rule_of(item: pytest.Item) -> str | None:
     return marker.args[0] if marker and marker.args else None
 
 
-def output_dir(config: pytest.Config) -> Path:
-    return Path(config.invocation_params.dir, config.getoption("output", "test-results"))
-
-
 class ReportHooks:
-    def __init__(self, config: pytest.Config, defects: list[KnownDefect]) -> None:
+    def __init__(self, config: pytest.Config, state: RunState, defects: list[KnownDefect]) -> None:
         self.config = config
+        self.state = state
         self.defects = defects
         self.strict = bool(config.getoption("strict_advisories", False))
         self.checks_report = bool(config.getoption("checks_report", False))
@@ -125,7 +105,7 @@ class ReportHooks:
         self.tests_per_rule = {rule: len(names) for rule, names in functions.items()}
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        recorder(self.config).clear()
+        self.state.recorder.clear()
 
     # --- worker side ---------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -133,19 +113,21 @@ class ReportHooks:
         self, item: pytest.Item, call: pytest.CallInfo
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report: pytest.TestReport = yield
-        mask = redactor(self.config).mask
+        mask = self.state.redactor.mask
         rule_id = rule_of(item)
         failure = call.excinfo.value if call.excinfo is not None else None
         if isinstance(failure, CheckFailed):
             rule_id = failure.rule.id  # the rule that actually broke, which may be a shared one
         report.user_properties.append((RULE, rule_id or ""))
-        report.user_properties.extend((PHASE_PREFIX + name, f"{ms:.1f}") for name, ms in timer(self.config).drain())
+        label = self._label(item, rule_id)
+        if label:
+            report.user_properties.append((LABEL, label))
+        report.user_properties.extend((PHASE_PREFIX + name, f"{ms:.1f}") for name, ms in self.state.timer.drain())
         if report.failed:
-            for exchange in recorder(self.config).exchanges:
-                report.user_properties.append((EXCHANGE, exchange.render()))
-            exchanges = recorder(self.config).exchanges
-            if exchanges:
-                report.sections.append(("HTTP exchanges (secrets masked)", "\n".join(e.render() for e in exchanges)))
+            records = self.state.recorder.records
+            report.user_properties.extend((HTTP_RECORD, record.render()) for record in records)
+            if records:
+                report.sections.append(("HTTP exchanges (secrets masked)", "\n".join(r.render() for r in records)))
             reason = mask(_one_line(call.excinfo)) if call.excinfo else "failed"
             report.user_properties.append((REASON, reason))
             defect = (
@@ -177,6 +159,15 @@ class ReportHooks:
         junit_report(item, report, self._outcome(report))
         return report
 
+    def _label(self, item: pytest.Item, rule_id: str | None) -> str:
+        """What tells the item's check line from another of the same rule: its parameter ids (without
+        pytest-playwright's browser name), and the test's name where several tests check the rule."""
+        params = param_ids(item)
+        label = f"[{params}]" if params else ""
+        if self.tests_per_rule.get(rule_id or "", 0) > 1:
+            label += f" ({getattr(item, 'originalname', item.name)})"
+        return label
+
     def _is_advisory(self, item: pytest.Item) -> bool:
         rule_id = rule_of(item)
         return item.get_closest_marker("advisory") is not None or (
@@ -206,7 +197,7 @@ class ReportHooks:
         outcome = self._outcome(report)
         if outcome is not None and outcome.nodeid not in self.outcomes:
             self.outcomes[outcome.nodeid] = outcome
-            self._print_line(outcome)
+            self._print_line(outcome, str(dict(report.user_properties).get(LABEL, "")))
         known = self.outcomes.get(report.nodeid)
         if known is not None:
             known.artifacts.extend(
@@ -230,23 +221,22 @@ class ReportHooks:
         reason = str(props.get(WARNED) or props.get(BLOCKED) or props.get(REASON) or "")
         if status == "SKIP" and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-        exchanges = [str(v) for k, v in report.user_properties if k == EXCHANGE]
+        records = [str(v) for k, v in report.user_properties if k == HTTP_RECORD]
         return CheckOutcome(
             report.nodeid,
             str(props.get(RULE, "")),
             status,
             reason,
             report.duration,
-            exchanges,
+            records,
             known_defect=str(props.get(KNOWN, "")),
         )
 
-    def _print_line(self, outcome: CheckOutcome) -> None:
+    def _print_line(self, outcome: CheckOutcome, label: str) -> None:
         if not self.checks_report:
             return
         rule = RULES.get(outcome.rule_id)
-        param = check_label(outcome.nodeid, self.tests_per_rule.get(outcome.rule_id, 0) > 1)
-        title = f"{rule.id}{param}: {rule.title} ({rule.reference})" if rule else outcome.nodeid
+        title = f"{rule.id}{label}: {rule.title} ({rule.reference})" if rule else outcome.nodeid
         line = f"{outcome.status:5}  {title}"
         if outcome.status != "PASS" and outcome.reason:
             line += f"\n         {outcome.reason}"
@@ -275,8 +265,7 @@ class ReportHooks:
 
     def run_metadata(self) -> dict:
         """What was tested, for the reports: set by the plugin once the target is known."""
-        metadata = self.config.stash.get(RUN_METADATA, {})
-        return dict(metadata)
+        return dict(self.state.metadata)
 
     def defect_verdicts(self) -> list[dict]:
         """Each known defect: shown in this run, not shown although its rule passed, or not exercised."""
@@ -305,15 +294,15 @@ class ReportHooks:
             return
         summary = self.summary()
         explicit = self.config.getoption("checks_json", None)
-        for path in filter(None, [output_dir(self.config) / "summary.json", explicit]):
+        for path in filter(None, [self.state.output_dir / "summary.json", explicit]):
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(summary, indent=2))
         if self.outcomes and any(o.rule_id for o in self.outcomes.values()):
             from .html_report import write_html_report  # jinja2 (~25 ms) only when the run is over
 
-            write_html_report(output_dir(self.config) / "report.html", summary, RULES)
-            (output_dir(self.config) / "summary.md").write_text(markdown_summary(summary))
+            write_html_report(self.state.output_dir / "report.html", summary, RULES)
+            (self.state.output_dir / "summary.md").write_text(markdown_summary(summary))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         outcomes = [o for o in self.outcomes.values() if o.rule_id]
@@ -339,11 +328,9 @@ class ReportHooks:
             f"checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['KNOWN']} known Cal.com defects, "
             f"{counts['BLOCKED']} blocked, {counts['WARN']} warnings, {counts['SKIP']} skipped"
         )
-        terminalreporter.write_line(f"report: {output_dir(self.config) / 'report.html'}")
+        terminalreporter.write_line(f"report: {self.state.output_dir / 'report.html'}")
 
 
-ARTIFACT_DIR = pytest.StashKey[str]()
-RUN_METADATA = pytest.StashKey[dict[str, Any]]()
 ARTIFACT_FILES = {
     ".zip": "playwright_trace",
     ".png": "playwright_screenshot",
@@ -352,16 +339,20 @@ ARTIFACT_FILES = {
 }
 
 
-BROWSERS = ("chromium", "firefox", "webkit")
-
-
-def check_label(nodeid: str, name_the_test: bool) -> str:
-    """What tells one check line from another of the same rule: the parameters (without pytest-playwright's browser
-    name), and the test's name where several tests check the rule."""
-    name, _, params = nodeid.rpartition("::")[2].partition("[")
-    parts = [p for p in params.rstrip("]").split("-") if p and p not in BROWSERS] if params else []
-    label = f"[{'-'.join(parts)}]" if parts else ""
-    return label + (f" ({name})" if name_the_test else "")
+def param_ids(item: pytest.Item) -> str:
+    """The ids of the item's parameters (pytest's, as in its node id), without pytest-playwright's browser name,
+    which every test of the suite carries."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return ""
+    ids, browser = callspec.id, callspec.params.get("browser_name")
+    if not isinstance(browser, str) or browser not in (ids, *ids.split("-")):
+        return ids
+    if ids == browser:
+        return ""
+    # pytest-playwright parametrizes browser_name with the name as its id: first (before the test's own
+    # parameters) or last
+    return ids[len(browser) + 1 :] if ids.startswith(f"{browser}-") else ids.removesuffix(f"-{browser}")
 
 
 def markdown_summary(summary: dict) -> str:
@@ -388,42 +379,3 @@ def _one_line(excinfo: pytest.ExceptionInfo) -> str:
         return str(excinfo.value)
     lines = excinfo.exconly().strip().splitlines()
     return lines[0] if lines else excinfo.typename
-
-
-# --- junit.xml --------------------------------------------------------------------------------------------------
-# pytest's junitxml plugin writes junit.xml from the reports, on the controller (under pytest-xdist, from the reports
-# the workers send). It writes a report's user_properties as the testcase's <properties> under every junit_family,
-# xunit2 (the default) included, and without a warning: only the record_property and record_xml_attribute fixtures
-# warn about xunit2. It takes them from the report that closes the testcase, the teardown's (the call's when the
-# teardown fails too), so a check's status goes from the phase that decided it onto every later report of the test.
-# A <failure> or <error> message is the report's longrepr.reprcrash.message, so a failed report carries one.
-JUNIT_STATUS, JUNIT_DEFECT, JUNIT_REASON = "calcom_e2e_status", "calcom_e2e_known_defect", "calcom_e2e_reason"
-JUNIT_PROPERTIES = pytest.StashKey[list[tuple[str, str]]]()
-
-
-def junit_report(item: pytest.Item, report: pytest.TestReport, outcome: CheckOutcome | None) -> None:
-    """What junit.xml says of a test, beyond pytest's passed, failed, error and skipped:
-
-    - properties calcom_e2e_status (PASS, FAIL, KNOWN, BLOCKED, WARN or SKIP, for a check of a rule and for any
-      KNOWN, BLOCKED or WARN test), calcom_e2e_known_defect (the defect's id, KNOWN) and calcom_e2e_reason (the
-      one-line reason, every status but PASS): KNOWN and WARN count as passed in pytest, BLOCKED as an error;
-    - the message attribute of a <failure> or <error>: the one-line reason the check report shows, masked (the
-      element's text keeps the whole masked report)."""
-    if report.when == "setup":
-        item.stash[JUNIT_PROPERTIES] = []  # each run of the test (a rerun too) decides anew
-    decided = item.stash.setdefault(JUNIT_PROPERTIES, [])
-    if outcome is not None and not decided and (outcome.rule_id or outcome.status in ("KNOWN", "BLOCKED", "WARN")):
-        decided.append((JUNIT_STATUS, outcome.status))  # the first outcome of a test is its status, as in summary()
-        if outcome.known_defect:
-            decided.append((JUNIT_DEFECT, outcome.known_defect))
-        if outcome.status != "PASS" and outcome.reason:
-            decided.append((JUNIT_REASON, outcome.reason))
-    report.user_properties.extend(decided)
-    if report.failed and isinstance(report.longrepr, str) and outcome is not None and outcome.reason:
-        # the masked text, as before, with the reason as its crash message; it crosses pytest-xdist as it is
-        text = report.longrepr if report.longrepr.endswith("\n") else report.longrepr + "\n"
-        path, lineno, _ = item.location
-        report.longrepr = ReprExceptionInfo(
-            reprtraceback=ReprTracebackNative([text]),
-            reprcrash=ReprFileLocation(path, (lineno or 0) + 1, outcome.reason),
-        )

@@ -9,7 +9,8 @@ import re
 JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 SENSITIVE_QUERY = re.compile(r"(?i)([?&](?:code|access_token|refresh_token|token)=)([^&#\s\"']+)")
 SENSITIVE_JSON = re.compile(
-    r'(?i)("(?:accessToken|refreshToken|clientSecret|password|code|x-cal-secret-key|authorization)"\s*:\s*")([^"]*)(")'
+    r'(?i)("(?:accessToken|refreshToken|clientSecret|password|code|x-cal-secret-key|authorization|access_token|'
+    r'refresh_token|client_secret|code_verifier)"\s*:\s*")([^"]*)(")'
 )
 # An error code is not a secret: the `code` of an error object ({"error": {"code": "NotFoundException", ...}}, the
 # envelope of CONTRACT §1) whose value is an error's name (a NestJS exception class, an upper-case constant such as
@@ -17,7 +18,10 @@ SENSITIVE_JSON = re.compile(
 ERROR_OBJECT_CODE = re.compile(r'(?i)"error"\s*:\s*\{[^{}]*?"code"\s*:\s*"([^"]*)"')
 ERROR_NAME = re.compile(r"(?:[A-Z][a-z0-9]+)+(?:Exception|Error)|[A-Z]+(?:_[A-Z]+)*")
 SENSITIVE_HEADER = re.compile(r"(?i)\b(Bearer\s+)([A-Za-z0-9._~+/=-]+)")
-SENSITIVE_FORM = re.compile(r"(?i)\b((?:password|clientSecret)=)([^&\s]+)")
+# form bodies: the platform login's, and the OAuth2 token endpoint's (RFC 6749 §4.1.3, §6; RFC 7636 §4.5)
+SENSITIVE_FORM = re.compile(
+    r"(?i)\b((?:password|clientSecret|client_secret|code_verifier|refresh_token|code)=)([^&\s]+)"
+)
 
 
 def fingerprint(secret: str) -> str:

@@ -25,14 +25,28 @@ CONTRACT_VARIABLES = {
     "E2E_USER_PASSWORD": "that user's password",
     "E2E_USER_ID": "optional: that user's numeric id, to check ownerId",
 }
+# Cal.com's OAuth 2.0 provider ("Sign in with Cal.com", docs/contract.md §6): its flow runs when a client is given
+OAUTH2_VARIABLES = {
+    "CAL_OAUTH2_CLIENT_ID": "optional: an OAuth2 (third-party app) client's id; set, the consent-page flow runs too",
+    "CAL_OAUTH2_CLIENT_SECRET": "that client's secret (leave unset for a public client: PKCE only)",
+    "CAL_OAUTH2_REDIRECT_URI": "a redirect URI registered for that client, exactly as registered",
+    "CAL_OAUTH2_SCOPES": "the scopes to request, comma or space separated (default READ_PROFILE)",
+    "CAL_OAUTH2_OTHER_REDIRECT_URI": "optional: a second URI registered for that client (code-binding check)",
+    "CAL_OAUTH2_CLIENT_NAME": "optional: that client's name as registered (the consent page must show it)",
+    "CAL_OAUTH2_TOKEN_URL": "optional: the token endpoint (default {CAL_WEB_URL}/api/auth/oauth/token)",
+    "CAL_OAUTH2_REFRESH_URL": "optional: the refresh endpoint (default {CAL_WEB_URL}/api/auth/oauth/refreshToken)",
+    "CAL_OAUTH2_ME_URL": "optional: the token's profile endpoint (default {CAL_WEB_URL}/api/auth/oauth/me with "
+    "READ_PROFILE, else {CAL_API_URL}/v2/me)",
+}
 EXTRA_VARIABLES = {
     "E2E_USERS": "optional: one test user per pytest-xdist worker, as email:password pairs separated by ';'",
     "E2E_BROWSER_WS_ENDPOINT": "optional: a Playwright server's WebSocket endpoint (playwright run-server) to run the "
     "browser on",
 }
-VARIABLES = {**CONTRACT_VARIABLES, **EXTRA_VARIABLES}
+VARIABLES = {**CONTRACT_VARIABLES, **OAUTH2_VARIABLES, **EXTRA_VARIABLES}
 # variables that describe a remote target: any of them without CAL_API_URL is a mistake, not a sandbox run
-TARGET_VARIABLES = [name for name in CONTRACT_VARIABLES if name != "CAL_API_URL"] + ["E2E_USERS"]
+TARGET_VARIABLES = [name for name in CONTRACT_VARIABLES if name != "CAL_API_URL"] + [*OAUTH2_VARIABLES, "E2E_USERS"]
+LEGACY_PROFILE_SCOPE = "READ_PROFILE"  # what /api/auth/oauth/me asks of a token (apps/web/app/api/auth/oauth/me)
 REQUIRED_WITH_REMOTE = ["CAL_CLIENT_ID", "CAL_CLIENT_SECRET", "CAL_REDIRECT_URI", "E2E_USER_EMAIL", "E2E_USER_PASSWORD"]
 
 
@@ -63,6 +77,29 @@ class UserCredentials:
 
 
 @dataclass(frozen=True)
+class OAuth2Settings:
+    """The OAuth 2.0 provider flow's client (docs/contract.md §6); client_secret None means a public client."""
+
+    client_id: str
+    client_secret: Secret | None
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    token_url: str
+    refresh_url: str
+    me_url: str
+    other_redirect_uri: str | None = None
+    client_name: str | None = None  # CAL_OAUTH2_CLIENT_NAME: the consent page must show it
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_secret is None
+
+    @property
+    def scope(self) -> str:
+        return ",".join(self.scopes)
+
+
+@dataclass(frozen=True)
 class Settings:
     api_url: str
     web_url: str
@@ -75,6 +112,7 @@ class Settings:
     sandbox: SandboxInfo | None = field(default=None, repr=False)
     extra_users: tuple[UserCredentials, ...] = ()
     state_dir: Path = field(default_factory=lambda: default_state_dir())
+    oauth2: OAuth2Settings | None = None  # None: no OAuth2 client configured, that flow is skipped
 
     @property
     def is_sandbox(self) -> bool:
@@ -98,6 +136,8 @@ class Settings:
             self.user_password.reveal(),
             *(u.password.reveal() for u in self.extra_users),
         ]
+        if self.oauth2 is not None and self.oauth2.client_secret is not None:
+            values.append(self.oauth2.client_secret.reveal())
         if self.sandbox:
             values.append(self.sandbox.admin_key)
         return values
@@ -192,7 +232,56 @@ def settings_from_values(values: Mapping[str, str]) -> Settings:
         user_password=Secret(values["E2E_USER_PASSWORD"]),
         user_id=int(user_id) if user_id else None,
         extra_users=_users(values.get("E2E_USERS", "")),
+        oauth2=oauth2_settings_from_values(values, api_url, web_url),
     )
+
+
+def oauth2_settings_from_values(values: Mapping[str, str], api_url: str, web_url: str) -> OAuth2Settings | None:
+    """The OAuth2 flow's settings, None when no CAL_OAUTH2_CLIENT_ID is given (its other variables alone are a
+    mistake). Raises ConfigError naming the first bad variable."""
+    if "CAL_OAUTH2_CLIENT_ID" not in values:
+        stray = [name for name in OAUTH2_VARIABLES if name in values]
+        if stray:
+            raise ConfigError(
+                f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} set but CAL_OAUTH2_CLIENT_ID is not: "
+                "set it to run the OAuth2 consent-page flow, or unset them"
+            )
+        return None
+    if "CAL_OAUTH2_REDIRECT_URI" not in values:
+        raise ConfigError(
+            f"CAL_OAUTH2_REDIRECT_URI is not set: expected {OAUTH2_VARIABLES['CAL_OAUTH2_REDIRECT_URI']} "
+            "(CAL_OAUTH2_CLIENT_ID is set)"
+        )
+    for name in ("CAL_OAUTH2_REDIRECT_URI", "CAL_OAUTH2_OTHER_REDIRECT_URI"):
+        if name in values:
+            parts = urlsplit(values[name])
+            if not parts.scheme or not parts.netloc:
+                raise ConfigError(f"{name}={values[name]!r} is malformed: expected an absolute URI")
+    scopes = tuple(s for s in values.get("CAL_OAUTH2_SCOPES", LEGACY_PROFILE_SCOPE).replace(",", " ").split() if s)
+    if not scopes:
+        raise ConfigError("CAL_OAUTH2_SCOPES is empty: give at least one scope, e.g. READ_PROFILE")
+    default_me = f"{web_url}/api/auth/oauth/me" if LEGACY_PROFILE_SCOPE in scopes else f"{api_url}/v2/me"
+    secret = values.get("CAL_OAUTH2_CLIENT_SECRET")
+    return OAuth2Settings(
+        client_id=values["CAL_OAUTH2_CLIENT_ID"],
+        client_secret=Secret(secret) if secret else None,
+        redirect_uri=values["CAL_OAUTH2_REDIRECT_URI"],
+        scopes=scopes,
+        token_url=_endpoint(values, "CAL_OAUTH2_TOKEN_URL", f"{web_url}/api/auth/oauth/token"),
+        refresh_url=_endpoint(values, "CAL_OAUTH2_REFRESH_URL", f"{web_url}/api/auth/oauth/refreshToken"),
+        me_url=_endpoint(values, "CAL_OAUTH2_ME_URL", default_me),
+        other_redirect_uri=values.get("CAL_OAUTH2_OTHER_REDIRECT_URI"),
+        client_name=values.get("CAL_OAUTH2_CLIENT_NAME"),
+    )
+
+
+def _endpoint(values: Mapping[str, str], name: str, default: str) -> str:
+    if name not in values:
+        return default
+    parts = urlsplit(values[name])
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}={values[name]!r} is malformed: expected an absolute http(s) URL")
+    return values[name]
 
 
 def _users(text: str) -> tuple[UserCredentials, ...]:
@@ -217,7 +306,25 @@ def settings_from_sandbox(info: SandboxInfo) -> Settings:
         user_password=Secret(info.user_password),
         user_id=info.user_id,
         sandbox=info,
+        oauth2=_sandbox_oauth2(info),
     )
+
+
+def _sandbox_oauth2(info: SandboxInfo) -> OAuth2Settings | None:
+    client_id = getattr(info, "oauth2_client_id", "")
+    if not client_id:  # a sandbox without the OAuth2 provider
+        return None
+    values = {
+        "CAL_OAUTH2_CLIENT_ID": client_id,
+        "CAL_OAUTH2_CLIENT_SECRET": info.oauth2_client_secret,
+        "CAL_OAUTH2_REDIRECT_URI": info.oauth2_redirect_uri,
+        "CAL_OAUTH2_OTHER_REDIRECT_URI": info.oauth2_other_redirect_uri,
+        "CAL_OAUTH2_SCOPES": info.oauth2_scopes,
+        "CAL_OAUTH2_CLIENT_NAME": info.oauth2_client_name,
+    }
+    web_url = info.web_url or info.api_url
+    present = {k: v for k, v in values.items() if v}
+    return oauth2_settings_from_values(present, info.api_url, web_url)
 
 
 def _base_url(values: Mapping[str, str], name: str) -> str:

@@ -26,7 +26,7 @@ from playwright.sync_api import Error as PlaywrightError
 from .secrets_mask import Redactor
 from .trace_scrub import scrub_trace
 
-log = logging.getLogger("e2e.shared_context")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

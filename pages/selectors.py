@@ -19,3 +19,8 @@ class Selectors:
     login_error_text: str = "incorrect"  # a fallback for markup without the alert's test id (English UI)
     allow_button: str = "[data-testid=allow-button]"
     deny_button: str = "[data-testid=deny-button]"
+    # the OAuth2 provider's consent page (apps/web/modules/auth/oauth2/authorize-view.tsx)
+    oauth2_allow_button: str = "[data-testid=allow-button]"
+    oauth2_go_back_button: str = "button:has-text('Go back')"  # no test id in Cal.com
+    oauth2_permissions: str = "[data-testid=scope-permissions-list], [data-testid=legacy-permissions-list]"
+    oauth2_signed_in_user: str = "[data-testid=signed-in-user]"

@@ -10,8 +10,8 @@ from e2e.client import OAuthApi
 from e2e.flow import Authorizer, mask_issued_tokens
 from e2e.models import KeysResponseDto, RefreshTokenInput
 from e2e.plugin import SUITE_PLUGIN
+from e2e.sandbox.admin_client import SandboxAdmin
 from e2e.settings import Settings
-from e2e.suite_plugin import SandboxAdmin
 
 DAY_MS = 24 * 3600 * 1000
 

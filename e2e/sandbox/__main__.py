@@ -1,9 +1,9 @@
 """`python -m e2e.sandbox`: run the Cal.com-compatible sandbox on loopback until stopped.
 
 By default it is two origins, as a real deployment is: the API (/v2/*, /openapi.json, /__sandbox/*) on one
-port and the web app (/, /auth/login, /auth/platform/authorize, /api/auth/*) on another, both addressed as
-http://localhost:PORT (listening on 127.0.0.1, and on ::1 too where the machine has it). --layout single
-serves everything from one port of 127.0.0.1.
+port and the web app (/, /auth/login, /auth/platform/authorize, /auth/oauth2/authorize, /api/auth/*,
+/api/trpc/oAuth/*) on another, both addressed as http://localhost:PORT (listening on 127.0.0.1, and on ::1 too
+where the machine has it). --layout single serves everything from one port of 127.0.0.1.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from .deviations import active
 from .errors import ApiError, UncaughtError
 from .http_input import authorization_value, optional_string, read_api_body, required_string
 from .keys import algorithms, cache_headers, issue_keys, keys_response
+from .oauth2_api import third_party_user
 from .redirects import is_redirect_allowed, with_query_params
 from .sessions import session_user
 from .store import Client, Store, TokenGrant, User
@@ -219,18 +220,10 @@ async def me(request: Request) -> Response:
     store = _store(request)
     header = request.headers.get("authorization")
     token = "" if header is None else header.replace("Bearer ", "", 1).strip()
-    grant = _me_grant(request, store, token) if token else None
-    if grant is None and active(request, "me-accepts-any-token"):
-        user = store.user_by_id(1)
-    else:
-        if not token:
-            raise ApiError(401, NO_AUTHENTICATION)
-        if grant is None:
-            raise ApiError(401, "Invalid Access Token.")
-        if grant.expires_ms <= store.now_ms() and not active(request, "me-ignores-expiry"):
-            raise ApiError(498, "ACCESS_TOKEN_IS_EXPIRED", details="ACCESS_TOKEN_IS_EXPIRED")
-        _require_permission(store, grant.client_id, "PROFILE_READ")
-        user = store.user_by_id(grant.user_id)
+    # a third-party (OAuth2 provider) token has no platform client, so no PermissionsGuard: its scope is checked
+    user = third_party_user(request, token) if token else None
+    if user is None:
+        user = _platform_user(request, store, token)
     if user is None:
         raise ApiError(401, "Invalid Access Token.")
     data: dict[str, object] = {
@@ -243,6 +236,20 @@ async def me(request: Request) -> Response:
     if active(request, "me-no-username"):
         del data["username"]
     return JSONResponse({"status": "success", "data": data})
+
+
+def _platform_user(request: Request, store: Store, token: str) -> User | None:
+    grant = _me_grant(request, store, token) if token else None
+    if grant is None and active(request, "me-accepts-any-token"):
+        return store.user_by_id(1)
+    if not token:
+        raise ApiError(401, NO_AUTHENTICATION)
+    if grant is None:
+        raise ApiError(401, "Invalid Access Token.")
+    if grant.expires_ms <= store.now_ms() and not active(request, "me-ignores-expiry"):
+        raise ApiError(498, "ACCESS_TOKEN_IS_EXPIRED", details="ACCESS_TOKEN_IS_EXPIRED")
+    _require_permission(store, grant.client_id, "PROFILE_READ")
+    return store.user_by_id(grant.user_id)
 
 
 def _me_grant(request: Request, store: Store, token: str) -> TokenGrant | None:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, nextauth, openapi, support, web
+from . import api, nextauth, oauth2_consent, oauth2_web, openapi, support, web
 from .config import SandboxConfig
 from .errors import (
     ApiError,
@@ -24,6 +24,7 @@ from .errors import (
     express_error_page,
     nest_default_500,
 )
+from .oauth2_store import OAuth2Store
 from .store import Store
 
 log = logging.getLogger("e2e.sandbox")
@@ -81,10 +82,11 @@ def create_app(
         else {"deviations": set(deviations or ()), "first_keys": {}, "two_factor_emails": set()}
     )
     api_routes = [*api.routes, *openapi.routes, *support.routes]
-    web_routes = [*web.routes, *nextauth.routes]
+    web_routes = [*web.routes, *nextauth.routes, *oauth2_consent.routes, *oauth2_web.routes]
     routes = {"api": api_routes, "web": web_routes, "single": [*api_routes, *web_routes]}[role]
     app = Starlette(routes=routes, exception_handlers=WEB_ERRORS if role == "web" else API_ERRORS)
     app.state.store = store
+    app.state.oauth2 = OAuth2Store(store)
     app.state.admin_key = admin_key
     app.state.deviations = shared["deviations"]
     app.state.config = config or SandboxConfig()

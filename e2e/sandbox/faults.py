@@ -34,6 +34,96 @@ def _faults(*faults: Fault) -> dict[str, Fault]:
     return {fault.name: fault for fault in faults}
 
 
+def _oauth2(name: str, rule: str, breaks: str, personas: tuple[str, ...] = BOTH) -> Fault:
+    return Fault(f"oauth2-{name}", f"oauth2.{rule}", breaks, personas)
+
+
+OAUTH2_FAULTS = (
+    _oauth2(
+        "consent-without-login",
+        "consent.requires_login",
+        "the page shows consent (for the first user) without a session",
+    ),
+    _oauth2(
+        "consent-generic",
+        "consent.names_client_and_scopes",
+        "the H1 names 'Acme.com' whatever the client, no permission list",
+    ),
+    _oauth2("allow-drops-state", "consent.allow_redirects_with_code", "the redirect after Allow carries no state"),
+    _oauth2("state-unencoded", "consent.state_round_trip", "state is appended raw (not URL-encoded)"),
+    _oauth2("go-back-without-error", "consent.go_back_access_denied", "Go back lands on redirect_uri with no error"),
+    _oauth2(
+        "unknown-client-redirects",
+        "consent.unknown_client_error",
+        "an unknown client redirects to redirect_uri?error=unauthorized_client",
+    ),
+    _oauth2(
+        "redirect-uri-prefix-match",
+        "consent.unregistered_redirect_uri_error",
+        "a redirect_uri starting with a registered one is accepted (page and token)",
+    ),
+    _oauth2(
+        "unknown-scope-ignored",
+        "consent.unknown_scope_redirects",
+        "unknown scope names are dropped: consent shown, code issued",
+    ),
+    _oauth2(
+        "plain-pkce-accepted",
+        "consent.rejects_plain_pkce",
+        "code_challenge_method=plain is accepted (the verifier compared as-is)",
+    ),
+    _oauth2("token-without-expires-in", "token.returns_tokens", "the token response lacks expires_in and token_type"),
+    _oauth2("token-cacheable", "token.no_store", "token and refresh responses lack Cache-Control no-store and Pragma"),
+    _oauth2("code-reusable", "token.code_single_use", "a code is not spent when exchanged"),
+    _oauth2("unknown-code-500", "token.rejects_unknown_code", 'an unknown code is 500 {"error":"error_code_exchange"}'),
+    _oauth2(
+        "secret-unchecked",
+        "token.rejects_wrong_secret",
+        "the confidential client's secret is not checked (exchange and refresh)",
+    ),
+    _oauth2("unknown-client-400", "token.rejects_unknown_client", "an unknown client_id is 400 invalid_request"),
+    _oauth2(
+        "token-redirect-uri-unchecked", "token.rejects_unregistered_redirect_uri", "the exchange ignores redirect_uri"
+    ),
+    _oauth2(
+        "redirect-uri-unbound",
+        "token.redirect_uri_bound_to_code",
+        "any registered redirect_uri is accepted at exchange (as the calcom persona does)",
+        REFERENCE,
+    ),
+    _oauth2("pkce-unchecked", "token.pkce_rejects_wrong_verifier", "the code_verifier is not compared"),
+    _oauth2(
+        "pkce-verifier-optional",
+        "token.pkce_requires_verifier",
+        "a code with a challenge is exchanged without code_verifier",
+    ),
+    _oauth2("pkce-failure-keeps-code", "token.pkce_failure_spends_code", "a failed PKCE check leaves the code usable"),
+    _oauth2(
+        "unknown-grant-invalid-request",
+        "token.rejects_unsupported_grant_type",
+        "an unknown grant_type is 400 invalid_request (as the calcom persona answers)",
+        REFERENCE,
+    ),
+    _oauth2("code-never-expires", "token.code_expires", "codes older than 10 minutes still work"),
+    _oauth2("refresh-no-rotation", "refresh.returns_new_pair", "refresh answers the refresh token it was given"),
+    _oauth2("refresh-replay-accepted", "refresh.rejects_replayed_token", "a rotated-out refresh token still works"),
+    _oauth2(
+        "refresh-accepts-access-token", "refresh.rejects_access_token", "refresh does not check the token_type claim"
+    ),
+    _oauth2(
+        "replay-keeps-family",
+        "advisory.replay_revokes_family",
+        "replaying a rotated-out refresh token leaves its successor valid (as the calcom persona does)",
+        REFERENCE,
+    ),
+    _oauth2("me-refuses-tokens", "me.accepts_access_token", "/api/auth/oauth/me answers 401 for a good token"),
+    _oauth2("me-accepts-refresh-token", "me.rejects_refresh_token", "me does not check the token_type claim"),
+    _oauth2("me-signature-unchecked", "me.rejects_unknown_token", "me accepts a JWT signed with another key"),
+    _oauth2("access-lifetime-1h", "tokens.lifetimes", "the access JWT lives 3600 s while expires_in says 1800"),
+    _oauth2("claims-wrong-client", "tokens.claims", "the access token's clientId claim is another client's id"),
+)
+
+
 # REFERENCE only: the consent-page faults (the calcom persona's page is a mock-up that breaks every consent rule);
 # faults whose rule the calcom persona already breaks (exchange.requires_bearer_header: 500 without the header;
 # refresh.rejects_expired_token; tokens.claims: no jti; the advisories no_store, entropy (cuid codes),
@@ -168,6 +258,8 @@ FAULTS = _faults(
         REFERENCE,
     ),
     Fault("redirect-307", "advisory.redirect_status", "authorize redirects with 307"),
+    # the OAuth2 provider ("Sign in with Cal.com"); REFERENCE only where the calcom persona already does it
+    *OAUTH2_FAULTS,
 )
 
 

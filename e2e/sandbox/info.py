@@ -21,9 +21,18 @@ class SandboxInfo:
     client_name: str = ""
     # further redirect URIs registered for the seeded client (query-carrying, wildcard)
     extra_redirect_uris: tuple[str, ...] = ()
+    # the OAuth2 provider ("Sign in with Cal.com"): a confidential legacy client with two redirect URIs, and a
+    # public (PKCE) client registered for the same URIs; "" when not seeded
+    oauth2_client_id: str = ""
+    oauth2_client_secret: str = field(default="", repr=False)
+    oauth2_redirect_uri: str = ""
+    oauth2_other_redirect_uri: str = ""
+    oauth2_scopes: str = "READ_PROFILE"
+    oauth2_client_name: str = ""
+    oauth2_public_client_id: str = ""
 
     def env_block(self) -> str:
-        """One NAME=value line per CONTRACT §3 variable."""
+        """One NAME=value line per CONTRACT §3 variable, then the OAuth2 provider's CAL_OAUTH2_* ones."""
         lines = [
             f"CAL_API_URL={self.api_url}",
             f"CAL_WEB_URL={self.web_url}",
@@ -34,4 +43,12 @@ class SandboxInfo:
             f"E2E_USER_PASSWORD={self.user_password}",
             f"E2E_USER_ID={self.user_id}",
         ]
+        if self.oauth2_client_id:
+            lines += [
+                f"CAL_OAUTH2_CLIENT_ID={self.oauth2_client_id}",
+                f"CAL_OAUTH2_CLIENT_SECRET={self.oauth2_client_secret}",
+                f"CAL_OAUTH2_REDIRECT_URI={self.oauth2_redirect_uri}",
+                f"CAL_OAUTH2_OTHER_REDIRECT_URI={self.oauth2_other_redirect_uri}",
+                f"CAL_OAUTH2_SCOPES={self.oauth2_scopes}",
+            ]
         return "\n".join(lines) + "\n"

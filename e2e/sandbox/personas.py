@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 CALCOM_VERSION = "Cal.com API v2 and web app, upstream main of 2025-05-12 (commit 2dbbdc21)"
 DEFAULT_PERSONA = "calcom"
+OAUTH2_VERSION = (
+    "Cal.com upstream's OAuth2 provider (consent page V5 @ 5517f34d, OAuthService @ e0ef2d8d, web token routes "
+    "@ 5b6d63e6)"
+)
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,44 @@ QUIRKS = _quirks(
         "login redirect, no errors, an Allow that does nothing, a Go back without test id (defect)",
         "apps/web/modules/auth/platform/authorize-view.tsx; calcom-pages.md",
     ),
+    # The OAuth2 provider ("Sign in with Cal.com") imitates current upstream, not the 2025-05-12 snapshot (whose
+    # own provider predates PKCE and rotation): OAUTH2_VERSION. Evidence: /work/shared/research/calcom-oauth2.md.
+    Quirk(
+        "oauth2-errors-without-description",
+        'the web token routes\' errors are {"error": code} only, no error_description',
+        "apps/web/app/api/auth/oauth/token/route.ts @ 5b6d63e6 L54-56 (and refreshToken/route.ts)",
+    ),
+    Quirk(
+        "oauth2-grant-type-invalid-request",
+        "an unknown grant_type is 400 invalid_request, not unsupported_grant_type",
+        "apps/web/app/api/auth/oauth/token/route.ts @ 5b6d63e6 L23-25; refreshToken/route.ts L18-24",
+    ),
+    Quirk(
+        "oauth2-any-registered-redirect-uri",
+        "a code is not bound to its redirect_uri: any URI registered for the client is accepted at exchange",
+        "AccessCode has no redirectUri column (schema.prisma @ e0ef2d8d); OAuthService @ e0ef2d8d L364-367",
+    ),
+    Quirk(
+        "oauth2-replay-spares-successor",
+        "replaying a rotated-out refresh token is 400 invalid_grant, but its successor stays valid "
+        "(no family revocation)",
+        "OAuthService.refreshAccessToken @ e0ef2d8d L439-446: nothing deleted on reuse",
+    ),
+    Quirk(
+        "oauth2-tokens-without-jti",
+        "access tokens carry no jti: two minted for one user and client within a second are identical",
+        "OAuthService.mintTokens @ e0ef2d8d L559-565",
+    ),
 )
 
 PERSONAS = {
-    "calcom": Persona("calcom", CALCOM_VERSION, f"imitates {CALCOM_VERSION}, as observed", tuple(QUIRKS)),
+    "calcom": Persona(
+        "calcom",
+        CALCOM_VERSION,
+        f"imitates {CALCOM_VERSION}, as observed; its OAuth2 provider (/auth/oauth2/authorize, /api/auth/oauth/*) "
+        f"imitates {OAUTH2_VERSION}: the snapshot's own provider predates PKCE and rotation",
+        tuple(QUIRKS),
+    ),
     "reference": Persona("reference", "", "the intended behaviour: CONTRACT §1-§2 and every §4 advisory", ()),
 }
 

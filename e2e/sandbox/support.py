@@ -12,6 +12,8 @@ from .deviations import fault_problem
 from .errors import ApiError
 from .faults import FAULTS
 from .http_input import read_body
+from .oauth2_scopes import ALL_KNOWN_SCOPES
+from .oauth2_store import CONFIDENTIAL, PUBLIC, STATUSES, OAuth2Store
 from .store import Store
 from .tokens import new_secret_token
 
@@ -54,6 +56,30 @@ async def create_client(request: Request) -> Response:
     )
 
 
+async def create_oauth2_client(request: Request) -> Response:
+    """An OAuth2 provider client: {name?, redirect_uris, type? confidential|public, scopes?, status?
+    APPROVED|PENDING|REJECTED, owner_id?} -> {client_id, secret} (secret null for a public client)."""
+    store = _admin_store(request)
+    body = await read_body(request)
+    redirect_uris = body.get("redirect_uris")
+    if not isinstance(redirect_uris, list) or not redirect_uris or not all(isinstance(u, str) for u in redirect_uris):
+        raise ApiError(400, "redirect_uris must be a non-empty list of strings")
+    scopes = body.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) and s in ALL_KNOWN_SCOPES for s in scopes):
+        raise ApiError(400, "scopes must be a list of Cal.com access scopes")
+    client_type = str(body.get("type", "confidential")).upper()
+    status = str(body.get("status", "APPROVED")).upper()
+    owner_id = body.get("owner_id")
+    if client_type not in (CONFIDENTIAL, PUBLIC) or status not in STATUSES:
+        raise ApiError(400, "type must be confidential or public; status APPROVED, PENDING or REJECTED")
+    if owner_id is not None and (not isinstance(owner_id, int) or isinstance(owner_id, bool)):
+        raise ApiError(400, "owner_id must be a user id")
+    client, secret = OAuth2Store(store).create_client(
+        str(body.get("name") or "Sandbox OAuth2 Client"), redirect_uris, client_type, scopes, status, owner_id
+    )
+    return JSONResponse({"client_id": client.client_id, "secret": secret}, 201)
+
+
 async def shift_clock(request: Request) -> Response:
     store = _admin_store(request)
     body = await read_body(request)
@@ -90,5 +116,6 @@ routes = [
     Route("/__sandbox/faults", set_faults, methods=["POST"]),
     Route("/__sandbox/users", create_user, methods=["POST"]),
     Route("/__sandbox/clients", create_client, methods=["POST"]),
+    Route("/__sandbox/oauth2/clients", create_oauth2_client, methods=["POST"]),
     Route("/__sandbox/clock", shift_clock, methods=["POST"]),
 ]

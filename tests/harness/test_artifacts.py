@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,13 @@ from tests.harness import harness_run
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 UNMASKED_CODE = re.compile(r"code=(?!\*\*\*)[A-Za-z0-9_-]{16,}")
 BINARY = {".zip", ".png", ".webm", ".jpeg"}
-FAULTS = ["refresh-no-rotation", "go-back-issues-code", "me-no-username"]
+FAULTS = [
+    "refresh-no-rotation",
+    "go-back-issues-code",
+    "me-no-username",
+    "oauth2-allow-drops-state",
+    "oauth2-refresh-replay-accepted",
+]
 
 
 def run_harness(tmp_path: Path, info, *args: str) -> subprocess.CompletedProcess:
@@ -37,6 +44,12 @@ def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     failed = {c["rule_id"] for c in summary["checks"] if c["status"] == "FAIL"}
     assert {"refresh.rejects_rotated_token", "consent.go_back_issues_no_code", "me.accepts_access_token"} <= failed
+    assert {"oauth2.consent.allow_redirects_with_code", "oauth2.refresh.rejects_replayed_token"} <= failed
+    # the person's path through the OAuth2 consent page is in the failed check's trace: the page, the Allow click
+    allow = next(out.glob("*allow-lands-with-code-and-state*"))
+    with zipfile.ZipFile(allow / "trace.zip") as trace:
+        actions = trace.read("trace.trace").decode(errors="replace")
+    assert "/auth/oauth2/authorize" in actions and "allow-button" in actions
     assert any(c["exchanges"] for c in summary["checks"] if c["status"] == "FAIL")
     assert "HTTP exchanges" in (out / "report.html").read_text() and (out / "junit.xml").exists()
 
@@ -44,9 +57,14 @@ def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
     texts.update(
         {str(p): p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and p.suffix not in BINARY}
     )
+    for zipped in out.rglob("trace.zip"):  # traces are masked as they are saved (e2e/trace_scrub.py)
+        with zipfile.ZipFile(zipped) as trace:
+            for member in trace.namelist():
+                if member.endswith((".trace", ".network", ".stacks")):
+                    texts[f"{zipped}:{member}"] = trace.read(member).decode(errors="replace")
     assert len(texts) >= 5
     for name, text in texts.items():
-        for secret in (info.client_secret, info.user_password, info.admin_key):
+        for secret in (info.client_secret, info.user_password, info.admin_key, info.oauth2_client_secret):
             assert secret not in text, f"a secret in {name}"
         assert not JWT.search(text), f"a token in {name}"
         assert not UNMASKED_CODE.search(text), f"a code in {name}"

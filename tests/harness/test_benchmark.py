@@ -50,11 +50,12 @@ def test_one_round_writes_json_and_the_readme_table(tmp_path: Path):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
-    assert set(results) == {"a_minimal_script", "b_smoke", "c_full_suite"}
+    assert set(results) == {"a_minimal_script", "a2_minimal_oauth2", "b_smoke", "c_full_suite", "c1_platform_suite"}
     assert results["a_minimal_script"]["ratio_to_a"] == 1.0
-    for name in ("b_smoke", "c_full_suite"):
+    assert {"exchange", "refresh", "me"} <= set(results["a2_minimal_oauth2"]["phases_median_ms"])
+    for name in ("b_smoke", "c_full_suite", "c1_platform_suite"):
         assert results[name]["runs"] == 1 and results[name]["median_s"] > 0
         assert {"login", "redirect", "exchange"} <= set(results[name]["phases_median_ms"])
     text = readme.read_text()
     assert text.startswith("before\n<!-- speed:start -->\n| run |") and text.endswith("<!-- speed:end -->\nafter\n")
-    assert "old" not in text and "(c) `calcom-e2e` (full flow suite)" in text
+    assert "old" not in text and "(c) `calcom-e2e` (full flow suite, both flows)" in text

@@ -119,7 +119,12 @@ REFRESH = {rule_id for rule_id in RULES if rule_id.startswith("refresh.")}
         ),
         (
             ["*.rejects_unknown_client"],
-            {"authorize.rejects_unknown_client", "exchange.rejects_unknown_client", "refresh.rejects_unknown_client"},
+            {
+                "authorize.rejects_unknown_client",
+                "exchange.rejects_unknown_client",
+                "refresh.rejects_unknown_client",
+                "oauth2.token.rejects_unknown_client",
+            },
         ),
         ([], set()),
     ],
@@ -158,6 +163,18 @@ def test_rule_runs_the_checks_of_several_ids_and_globs(tmp_path):
     wanted = REFRESH | {"me.rejects_unknown_token", "tokens.claims"}
     assert chosen == {nodeid: rule for nodeid, rule in everything.items() if rule in wanted}
     assert set(chosen.values()) >= {"refresh.returns_new_pair", "me.rejects_unknown_token", "tokens.claims"}
+
+
+def test_k_selects_by_rule_id_and_flow_by_marker(tmp_path):
+    everything = collected_rules(tmp_path)
+    by_k = collected_rules(tmp_path, "-k", "exchange.code_single_use or oauth2.consent.go_back_access_denied")
+    assert set(by_k.values()) == {"exchange.code_single_use", "oauth2.consent.go_back_access_denied"}
+    assert by_k == {n: r for n, r in everything.items() if r in set(by_k.values())}
+    oauth2 = collected_rules(tmp_path, "--flow", "oauth2")
+    platform = collected_rules(tmp_path, "--flow", "platform")
+    assert oauth2 and all(rule.startswith("oauth2.") for rule in oauth2.values())
+    assert platform and not any(rule.startswith("oauth2.") for rule in platform.values())
+    assert {**oauth2, **platform} == everything
 
 
 def test_rule_matching_no_rule_is_a_usage_error_naming_it(tmp_path):

@@ -40,8 +40,16 @@ def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.Complete
 def test_all_well(tmp_path, target):
     result = doctor(tmp_path, target)
     assert result.returncode == 0, result.stdout
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 9
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["ok"] * 11
     assert "ok    http login: " in result.stdout and "need no browser" in result.stdout
+    assert "ok    oauth2: confidential client" in result.stdout and "ok    oauth2 consent: " in result.stdout
+
+
+def test_a_wrong_oauth2_secret_is_named(tmp_path, target):
+    result = doctor(tmp_path, target, CAL_OAUTH2_CLIENT_SECRET="wrong-oauth2-secret")
+    assert result.returncode == 1, result.stdout
+    assert "FAIL  oauth2: " in result.stdout and "CAL_OAUTH2_CLIENT_SECRET is wrong" in result.stdout
+    assert "wrong-oauth2-secret" not in result.stdout + result.stderr
 
 
 def test_http_login_unavailable_is_a_note_not_a_failure(monkeypatch, target):
@@ -98,3 +106,15 @@ def test_a_user_with_two_factor_authentication_is_named(tmp_path, target):
     result = doctor(tmp_path, target, E2E_USER_EMAIL=user["email"], E2E_USER_PASSWORD=user["password"])
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert result.returncode == 1 and len(failed) == 1 and "two-factor" in failed[0], result.stdout
+
+
+def test_e2e_users_who_cannot_log_in_are_named(tmp_path, target):
+    admin = {"x-sandbox-admin-key": target.admin_key}
+    user = httpx.post(f"{target.api_url}/__sandbox/users", json={}, headers=admin).json()
+    good = f"{user['email']}:{user['password']}"
+    result = doctor(tmp_path, target, E2E_USERS=f"{good};nobody@example.test:wrong-pass-1")
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert result.returncode == 1 and len(failed) == 1, result.stdout
+    assert failed[0].startswith("FAIL  E2E_USERS: nobody@example.test") and user["email"] not in failed[0]
+    assert "wrong-pass-1" not in result.stdout + result.stderr
+    assert "ok    E2E_USERS: each of its 1 test user(s) can log in" in doctor(tmp_path, target, E2E_USERS=good).stdout

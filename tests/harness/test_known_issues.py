@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # For every (defect, rule) of the shipped list: a check id and a reason of the known shape, and a reason of the
 # same rule that is a different failure.
 SAMPLES = {
+    ("oauth2-unsupported-grant-type-invalid-request", "oauth2.token.rejects_unsupported_grant_type"): (
+        "test_oauth2_token.py::test_unknown_grant_type_is_unsupported[chromium]",
+        "error is 'invalid_request', expected 'unsupported_grant_type'",
+        "expected HTTP 400, got 500 (error 'server_error')",
+    ),
+    ("oauth2-code-not-bound-to-redirect-uri", "oauth2.token.redirect_uri_bound_to_code"): (
+        "test_oauth2_token.py::test_code_is_bound_to_its_redirect_uri[chromium]",
+        "expected HTTP 400, got 200 (body keys: access_token, expires_in, refresh_token, token_type)",
+        "error is 'invalid_request', expected 'invalid_grant'",
+    ),
     ("platform-consent-mockup", "consent.requires_login"): (
         "test_pages.py::test_consent_without_session_redirects_to_login[chromium]",
         "the consent page did not send the user to log in: it rendered without a session",

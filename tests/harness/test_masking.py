@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from e2e.http_log import ExchangeRecorder
+from e2e.http_log import HttpRecorder
 from e2e.secrets_mask import Redactor, fingerprint
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzX3Rva2VuIn0.c2lnbmF0dXJlLXZhbHVl"
@@ -32,7 +32,7 @@ def test_fingerprints_tell_secrets_apart():
 
 
 def test_recorded_exchange_masks_headers_and_bodies():
-    recorder = ExchangeRecorder(Redactor(["client-secret-1"]))
+    recorder = HttpRecorder(Redactor(["client-secret-1"]))
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"status": "success", "data": {"accessToken": JWT, "refreshToken": JWT}})
@@ -43,7 +43,7 @@ def test_recorded_exchange_masks_headers_and_bodies():
             json={"refreshToken": JWT},
             headers={"x-cal-secret-key": "client-secret-1", "Cookie": "next-auth.session-token=abcdef"},
         )
-    rendered = recorder.exchanges[0].render()
+    rendered = recorder.records[0].render()
     for secret in ("client-secret-1", JWT, "abcdef"):
         assert secret not in rendered, secret
     assert "POST https://api.test/v2/oauth/c/refresh -> 200" in rendered

@@ -67,13 +67,15 @@ def test_the_installed_package_runs_the_flow_suite_from_any_folder(tmp_path):
     smoke = run([venv / "bin" / "calcom-e2e", "--smoke", "--persona", "reference"], elsewhere)
     output = smoke.stdout[-3000:] + smoke.stderr[-2000:]
     assert smoke.returncode == 0, output
-    assert f"rootdir: {suite}" in smoke.stdout and "checks: 5 passed, 0 failed" in smoke.stdout, output
+    assert f"rootdir: {suite}" in smoke.stdout and "checks: 9 passed, 0 failed" in smoke.stdout, output
     assert (elsewhere / "test-results" / "report.html").is_file()
 
     options = ["-m", "smoke", "--sandbox-persona", "reference", "--checks-report", "-p", "no:cacheprovider"]
     pyargs = run([venv / "bin" / "python", "-m", "pytest", "--pyargs", "e2e.flow_suite", *options], elsewhere)
     assert pyargs.returncode == 0, pyargs.stdout[-3000:] + pyargs.stderr[-2000:]
-    assert "checks: 5 passed, 0 failed" in pyargs.stdout, pyargs.stdout[-3000:]
+    assert "checks: 9 passed, 0 failed" in pyargs.stdout, pyargs.stdout[-3000:]
+    # the release check covers both flows: the OAuth2 provider's consent page too, configured by the sandbox
+    assert "PASS   oauth2.consent.allow_redirects_with_code" in pyargs.stdout, pyargs.stdout[-3000:]
 
 
 def test_an_unrelated_pytest_run_is_left_alone(tmp_path):

@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from e2e.html_report import STATUS_ORDER
-from e2e.report import JUNIT_DEFECT, JUNIT_REASON, JUNIT_STATUS
+from e2e.junit import JUNIT_DEFECT, JUNIT_REASON, JUNIT_STATUS
 from e2e.sandbox.launcher import SandboxProcess
 from e2e.secrets_mask import ERROR_NAME, Redactor
 from e2e.settings import VARIABLES

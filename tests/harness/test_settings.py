@@ -160,3 +160,52 @@ def test_http_login_keeps_localhost_cookies_under_localhost():
     assert _cookie_domain(".cal.com", "app.cal.com") == ".cal.com"
     state = {"cookies": [{"name": "next-auth.session-token", "value": "v", "domain": "localhost", "path": "/"}]}
     assert cookies_for(state, "http://localhost:5555") == {"next-auth.session-token": "v"}
+
+
+OAUTH2 = {
+    **REMOTE,
+    "CAL_WEB_URL": "https://app.example.test",
+    "CAL_OAUTH2_CLIENT_ID": "oauth2-app",
+    "CAL_OAUTH2_CLIENT_SECRET": "oauth2-s3cret-456",
+    "CAL_OAUTH2_REDIRECT_URI": "https://booking-app.example.test/callback",
+}
+
+
+def test_oauth2_flow_is_off_without_its_client():
+    assert settings_from_values(REMOTE).oauth2 is None
+
+
+def test_oauth2_settings_default_to_the_web_apps_routes():
+    oauth2 = settings_from_values(OAUTH2).oauth2
+    assert oauth2 is not None and not oauth2.is_public and oauth2.scopes == ("READ_PROFILE",)
+    assert oauth2.token_url == "https://app.example.test/api/auth/oauth/token"
+    assert oauth2.refresh_url == "https://app.example.test/api/auth/oauth/refreshToken"
+    assert oauth2.me_url == "https://app.example.test/api/auth/oauth/me"
+    assert "oauth2-s3cret-456" in settings_from_values(OAUTH2).secret_values()
+    assert "oauth2-s3cret-456" not in repr(settings_from_values(OAUTH2))
+
+
+def test_oauth2_public_client_with_new_scopes_reads_v2_me():
+    values = {k: v for k, v in OAUTH2.items() if k != "CAL_OAUTH2_CLIENT_SECRET"}
+    oauth2 = settings_from_values({**values, "CAL_OAUTH2_SCOPES": "PROFILE_READ BOOKING_READ"}).oauth2
+    assert oauth2 is not None and oauth2.is_public and oauth2.scopes == ("PROFILE_READ", "BOOKING_READ")
+    assert oauth2.me_url == "https://api.example.test/v2/me" and oauth2.scope == "PROFILE_READ,BOOKING_READ"
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {**REMOTE, "CAL_OAUTH2_REDIRECT_URI": "https://x.test/cb"},
+            "^CAL_OAUTH2_REDIRECT_URI is set but CAL_OAUTH2_CLIENT_ID",
+        ),
+        ({k: v for k, v in OAUTH2.items() if k != "CAL_OAUTH2_REDIRECT_URI"}, "^CAL_OAUTH2_REDIRECT_URI is not set"),
+        ({**OAUTH2, "CAL_OAUTH2_REDIRECT_URI": "/cb"}, "^CAL_OAUTH2_REDIRECT_URI='/cb' is malformed"),
+        ({**OAUTH2, "CAL_OAUTH2_TOKEN_URL": "token"}, "^CAL_OAUTH2_TOKEN_URL='token' is malformed"),
+        ({**OAUTH2, "CAL_OAUTH2_SCOPES": " , "}, "^CAL_OAUTH2_SCOPES is empty"),
+    ],
+    ids=["stray", "no-redirect", "relative-redirect", "bad-endpoint", "no-scopes"],
+)
+def test_oauth2_mistakes_are_named(values, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_values(values)

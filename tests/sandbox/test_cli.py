@@ -19,6 +19,16 @@ from e2e.sandbox.faults import FAULTS
 from e2e.sandbox.launcher import SandboxProcess
 from e2e.sandbox.personas import CALCOM_VERSION, QUIRKS
 from e2e.settings import CONTRACT_VARIABLES as VARIABLES
+from e2e.settings import OAUTH2_VARIABLES
+
+# the OAuth2 provider's client, printed after the contract's variables
+OAUTH2_PRINTED = [
+    "CAL_OAUTH2_CLIENT_ID",
+    "CAL_OAUTH2_CLIENT_SECRET",
+    "CAL_OAUTH2_REDIRECT_URI",
+    "CAL_OAUTH2_OTHER_REDIRECT_URI",
+    "CAL_OAUTH2_SCOPES",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,10 +50,10 @@ def stop(process: subprocess.Popen) -> tuple[str, str]:
 
 def test_prints_one_line_per_contract_variable():
     process = start()
-    lines = [process.stdout.readline().strip() for _ in VARIABLES]
+    lines = [process.stdout.readline().strip() for _ in [*VARIABLES, *OAUTH2_PRINTED]]
     stop(process)
     names = [line.split("=", 1)[0] for line in lines]
-    assert names == list(VARIABLES)
+    assert names == [*VARIABLES, *OAUTH2_PRINTED] and set(OAUTH2_PRINTED) <= set(OAUTH2_VARIABLES)
     assert all(line.split("=", 1)[1] for line in lines)
 
 
@@ -55,7 +65,8 @@ def test_env_file_receives_the_block_and_it_configures_the_harness(tmp_path):
         time.sleep(0.05)
     out, err = stop(process)
     values = dotenv_values(env_file)
-    assert set(values) == set(VARIABLES)
+    assert set(values) == {*VARIABLES, *OAUTH2_PRINTED}
+    assert values["CAL_OAUTH2_CLIENT_SECRET"] not in out
     assert values["CAL_CLIENT_SECRET"] not in out  # written to the file, not printed
     assert values["CAL_API_URL"].startswith("http://localhost:")
     assert values["CAL_WEB_URL"].startswith("http://localhost:") and values["CAL_WEB_URL"] != values["CAL_API_URL"]

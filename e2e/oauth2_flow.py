@@ -1,0 +1,239 @@
+"""The OAuth 2.0 provider flow's steps (CONTRACT §6): a code through the consent page, as a person obtains it, then
+the token endpoint, refresh and the token's profile endpoint over HTTP.
+
+Codes of this flow are not journaled (unlike the platform flow's, e2e/ledger.py): Cal.com lets a user hold any
+number of them, so one left unexchanged locks nobody out, and it expires after 10 minutes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from pages import CaughtRedirect, OAuth2ConsentPage, RedirectCatcher, Selectors
+
+from .checks import Blocked
+from .secrets_mask import Redactor
+from .settings import OAuth2Settings
+
+log = logging.getLogger(__name__)
+ALLOW_RULE = "oauth2.consent.allow_redirects_with_code"
+DEFAULT: Any = object()  # a parameter left at the flow's own value (None leaves it out of the request)
+
+
+@dataclass(frozen=True)
+class Pkce:
+    """An RFC 7636 pair: the verifier kept by the app, its S256 challenge sent to the consent page."""
+
+    verifier: str = field(repr=False)
+
+    @classmethod
+    def new(cls) -> Pkce:
+        return cls(secrets.token_urlsafe(48))  # 64 characters, within §4.1's 43-128
+
+    @property
+    def challenge(self) -> str:
+        digest = hashlib.sha256(self.verifier.encode("ascii")).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code the consent page's Allow brought back, with what its exchange must repeat."""
+
+    code: str = field(repr=False)
+    redirect_uri: str
+    pkce: Pkce | None = None
+    state: str | None = None
+
+
+def consent_params(
+    settings: OAuth2Settings,
+    *,
+    client_id: str = DEFAULT,
+    redirect_uri: str = DEFAULT,
+    state: str | None = DEFAULT,
+    scope: str | None = DEFAULT,
+    pkce: Pkce | None = None,
+    method: str | None = "S256",
+) -> dict[str, str]:
+    """The consent page's query, as an app builds it (response_type=code, as RFC 6749 §4.1.1 has it)."""
+    values = {
+        "client_id": settings.client_id if client_id is DEFAULT else client_id,
+        "redirect_uri": settings.redirect_uri if redirect_uri is DEFAULT else redirect_uri,
+        "response_type": "code",
+        "state": secrets.token_urlsafe(12) if state is DEFAULT else state,
+        "scope": settings.scope if scope is DEFAULT else scope,
+        "code_challenge": pkce.challenge if pkce is not None else None,
+        "code_challenge_method": method if pkce is not None else None,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+class ConsentDriver:
+    """Drives the consent page in a signed-in browser page and catches where it sends the browser."""
+
+    def __init__(
+        self,
+        page: Page,
+        settings: OAuth2Settings,
+        web_url: str,
+        selectors: Selectors,
+        redactor: Redactor,
+        timeout_ms: float,
+    ) -> None:
+        self.page, self.settings, self.redactor, self.timeout_ms = page, settings, redactor, timeout_ms
+        self.consent = OAuth2ConsentPage(page, web_url, selectors)
+        self.catcher = RedirectCatcher(page.context, settings.redirect_uri, on_code=redactor.add)
+        if settings.other_redirect_uri:
+            RedirectCatcher(page.context, settings.other_redirect_uri, on_code=redactor.add)
+
+    def open(self, params: dict[str, str]) -> None:
+        self.consent.open(params)
+
+    def allow(self, params: dict[str, str]) -> CaughtRedirect:
+        """Opens the page with params, clicks Allow, and returns where the browser landed. Raises PlaywrightError
+        (a timeout included) when there was no Allow to click or no redirect came."""
+        self.consent.open(params)
+        self.consent.wait_until_loaded(self.timeout_ms)
+        self.consent.allow()
+        return self.catcher.wait(self.page, self.timeout_ms)
+
+    def go_back(self, params: dict[str, str]) -> CaughtRedirect:
+        self.consent.open(params)
+        self.consent.wait_until_loaded(self.timeout_ms)
+        self.consent.go_back()
+        return self.catcher.wait(self.page, self.timeout_ms)
+
+    def code(self, pkce: Pkce | None = None, redirect_uri: str | None = None, scope: str | None = None) -> IssuedCode:
+        """A code for the checks of other rules: through the consent page, with PKCE when asked for (always for a
+        public client). Raises Blocked when the page gives none: its own check reports why."""
+        if pkce is None and self.settings.is_public:
+            pkce = Pkce.new()
+        uri = redirect_uri or self.settings.redirect_uri
+        params = consent_params(self.settings, redirect_uri=uri, pkce=pkce, scope=scope or self.settings.scope)
+        try:
+            landed = self.allow(params)
+        except PlaywrightError as error:
+            raise Blocked(
+                f"no code through the consent page ({str(error).splitlines()[0]}); see {ALLOW_RULE}"
+            ) from None
+        code = landed.code
+        if code is None:
+            raise Blocked(f"Allow landed without exactly one code; see {ALLOW_RULE}")
+        return IssuedCode(code, uri, pkce, params.get("state"))
+
+
+class OAuth2Client:
+    """The token, refresh and profile endpoints, called as an app calls them (form bodies, RFC 6749 §4.1.3, §6).
+    Every token a 200 response issues is masked from then on."""
+
+    def __init__(self, http: httpx.Client, settings: OAuth2Settings, redactor: Redactor) -> None:
+        self.http, self.settings, self.redactor = http, settings, redactor
+
+    def exchange(
+        self,
+        issued: IssuedCode,
+        *,
+        code: str | None = DEFAULT,
+        redirect_uri: str | None = DEFAULT,
+        verifier: str | None = DEFAULT,
+        client_id: str | None = DEFAULT,
+        client_secret: str | None = DEFAULT,
+        grant_type: str = "authorization_code",
+    ) -> httpx.Response:
+        """POST the token endpoint for the issued code; any parameter can be replaced, or left out with None."""
+        form = {
+            "grant_type": grant_type,
+            "code": issued.code if code is DEFAULT else code,
+            "redirect_uri": issued.redirect_uri if redirect_uri is DEFAULT else redirect_uri,
+            "code_verifier": (issued.pkce.verifier if issued.pkce else None) if verifier is DEFAULT else verifier,
+            **self._client(client_id, client_secret),
+        }
+        return self._post(self.settings.token_url, form)
+
+    def refresh(
+        self,
+        refresh_token: str,
+        *,
+        client_id: str | None = DEFAULT,
+        client_secret: str | None = DEFAULT,
+        grant_type: str = "refresh_token",
+    ) -> httpx.Response:
+        form = {
+            "grant_type": grant_type,
+            "refresh_token": refresh_token,
+            **self._client(client_id, client_secret),
+        }
+        return self._post(self.settings.refresh_url, form)
+
+    def tokens(self, issued: IssuedCode) -> dict[str, Any]:
+        """The token response of a good exchange, for the checks of other rules (Blocked when there is none)."""
+        response = self.exchange(issued)
+        body = json_object(response)
+        if response.status_code != 200 or not isinstance(body.get("access_token"), str):
+            raise Blocked(
+                f"the code's exchange answered HTTP {response.status_code}, no tokens; see oauth2.token.returns_tokens"
+            )
+        return body
+
+    def me(self, access_token: str) -> httpx.Response:
+        return self.http.get(self.settings.me_url, headers={"Authorization": f"Bearer {access_token}"})
+
+    def _client(self, client_id: str | None, client_secret: str | None) -> dict[str, str | None]:
+        secret = self.settings.client_secret.reveal() if self.settings.client_secret is not None else None
+        return {
+            "client_id": self.settings.client_id if client_id is DEFAULT else client_id,
+            "client_secret": secret if client_secret is DEFAULT else client_secret,
+        }
+
+    def _post(self, url: str, form: dict[str, str | None]) -> httpx.Response:
+        response = self.http.post(url, data={k: v for k, v in form.items() if v is not None})
+        if response.status_code == 200:
+            body = json_object(response)
+            for name in ("access_token", "refresh_token"):
+                if isinstance(body.get(name), str):
+                    self.redactor.add(body[name])
+        return response
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object, {} when the body is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def jwt_claims(token: str) -> dict[str, Any] | None:
+    """A JWT's payload, unverified (the harness does not hold the signing key); None when token is no JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def forged_jwt(claims: dict[str, Any]) -> str:
+    """An HS256 JWT with these claims, signed with a key the deployment cannot hold."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    head = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = part(json.dumps(claims).encode())
+    signature = hashlib.sha256(secrets.token_bytes(32) + f"{head}.{body}".encode()).digest()
+    return f"{head}.{body}.{part(signature)}"

@@ -1,0 +1,32 @@
+"""The harness's client for the sandbox's test-support API (support.py): a second client, a fresh user, the
+clock moved on. Sandbox-only checks use it through the `sandbox_admin` fixture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class SandboxAdmin:
+    def __init__(self, http: httpx.Client, admin_key: str) -> None:
+        # imported here: support.py brings the sandbox's server side (Starlette, its store: ~50 ms), which only a
+        # run that uses the test-support API needs in the harness's process
+        from .support import ADMIN_KEY_HEADER
+
+        self.http, self.headers = http, {ADMIN_KEY_HEADER: admin_key}
+
+    def create_client(self, redirect_uris: list[str], name: str = "Second Client") -> dict[str, Any]:
+        response = self.http.post(
+            "/__sandbox/clients", json={"name": name, "redirectUris": redirect_uris}, headers=self.headers
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def create_user(self) -> dict[str, Any]:
+        response = self.http.post("/__sandbox/users", json={}, headers=self.headers)
+        response.raise_for_status()
+        return response.json()
+
+    def advance_clock(self, milliseconds: int) -> None:
+        self.http.post("/__sandbox/clock", json={"advanceMs": milliseconds}, headers=self.headers).raise_for_status()

@@ -1,0 +1,135 @@
+"""The OAuth2 provider's consent page, /auth/oauth2/authorize, and the two JSON calls its script makes.
+
+As Cal.com's (apps/web/modules/auth/oauth2/authorize-view.tsx @ 5517f34d, "V5"), the page is client-side only:
+its script asks /api/auth/session, sends a visitor without a session to the login page (location.replace, a
+relative callbackUrl), asks getClientForAuthorization, renders the consent or the error, and moves the browser
+with window.location.href on Allow (to the server-built redirectUrl) and on Go back (error=access_denied).
+The calls stand for Cal.com's tRPC procedures at /api/trpc/oAuth/<procedure>; their shapes are the sandbox's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .deviations import active
+from .oauth2_scopes import LEGACY_PERMISSIONS, LEGACY_SCOPES, grouped_labels, is_legacy_client, parse_scope_param
+from .oauth2_service import (
+    AuthorizeError,
+    check_pkce_request,
+    client_for_authorization,
+    oauth2_store,
+    redirect_with_code,
+    requested_scopes,
+)
+from .sessions import session_user
+from .store import User
+from .web import page_post, templates
+
+GENERIC_CLIENT_NAME = "Acme.com"  # the oauth2-consent-generic fault: the platform mock-up's name
+STATUS = {"NOT_FOUND": 404, "BAD_REQUEST": 400, "UNAUTHORIZED": 401, "FORBIDDEN": 403}
+
+
+def _user(request: Request) -> User | None:
+    user = session_user(request)
+    if user is None and active(request, "oauth2-consent-without-login"):
+        user = request.app.state.store.user_by_id(1)
+    return user
+
+
+def _trpc_error(message: str, code: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "code": code}}, status_code=STATUS.get(code, 500))
+
+
+async def authorize_page(request: Request) -> Response:
+    settings = {
+        "requireSession": not active(request, "oauth2-consent-without-login"),
+        "goBackWithoutError": active(request, "oauth2-go-back-without-error"),
+        "unknownClientRedirects": active(request, "oauth2-unknown-client-redirects"),
+    }
+    return templates.TemplateResponse(request, "oauth2_authorize.html", {"settings": settings})
+
+
+async def get_client_for_authorization(request: Request) -> Response:
+    """GET ?clientId&redirectUri&scope: the client and what the page shows, or {error: {message, code}}."""
+    user = _user(request)
+    if user is None:
+        return _trpc_error("UNAUTHORIZED", "UNAUTHORIZED")
+    query = request.query_params
+    scopes = requested_scopes(request, parse_scope_param(query.get("scope")))
+    try:
+        client = client_for_authorization(
+            request, query.get("clientId", ""), query.get("redirectUri", ""), user.id, scopes
+        )
+    except AuthorizeError as error:
+        return _trpc_error(error.message, error.code)
+    name = GENERIC_CLIENT_NAME if active(request, "oauth2-consent-generic") else client.name
+    permissions: dict[str, Any] | None
+    if active(request, "oauth2-consent-generic"):
+        permissions = None
+    elif is_legacy_client(client.scopes) and all(scope in LEGACY_SCOPES for scope in scopes):
+        permissions = {"legacy": [line.format(client=name) for line in LEGACY_PERMISSIONS]}
+    else:
+        permissions = {"groups": grouped_labels(scopes)}
+    return JSONResponse(
+        {
+            "client": {"clientId": client.client_id, "name": name, "logo": None, "isTrusted": False},
+            "user": {"email": user.email},
+            "scopes": scopes,
+            "permissions": permissions,
+        }
+    )
+
+
+async def generate_auth_code(request: Request) -> Response:
+    """POST JSON {clientId, redirectUri, scopes, state?, codeChallenge?, codeChallengeMethod?}:
+    {authorizationCode, redirectUrl}, or {error: {message, code}} (the page then redirects with the error)."""
+    user = _user(request)
+    if user is None:
+        return _trpc_error("UNAUTHORIZED", "UNAUTHORIZED")
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _trpc_error("Expected a JSON body", "BAD_REQUEST")  # a cross-site form cannot post here
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return _trpc_error("Malformed JSON", "BAD_REQUEST")
+    if not isinstance(body, dict):
+        return _trpc_error("Expected a JSON object", "BAD_REQUEST")
+    names = ("clientId", "redirectUri", "state", "codeChallenge", "codeChallengeMethod")
+    fields = {key: body.get(key) for key in names}
+    if any(value is not None and not isinstance(value, str) for value in fields.values()):
+        return _trpc_error("Invalid input", "BAD_REQUEST")
+    raw_scopes = body.get("scopes") or []
+    if not isinstance(raw_scopes, list) or not all(isinstance(scope, str) for scope in raw_scopes):
+        return _trpc_error("Invalid input", "BAD_REQUEST")
+    redirect_uri = fields["redirectUri"] or ""
+    scopes = requested_scopes(request, raw_scopes)
+    try:
+        client = client_for_authorization(request, fields["clientId"] or "", redirect_uri, user.id, scopes)
+        check_pkce_request(request, client, fields["codeChallenge"], fields["codeChallengeMethod"])
+    except AuthorizeError as error:
+        return _trpc_error(error.message, error.code)
+    challenge = fields["codeChallenge"] or None
+    code = oauth2_store(request).create_code(
+        client.client_id,
+        user.id,
+        scopes,
+        redirect_uri,
+        challenge,
+        fields["codeChallengeMethod"] if challenge else None,
+    )
+    return JSONResponse(
+        {"authorizationCode": code, "redirectUrl": redirect_with_code(request, redirect_uri, code, fields["state"])}
+    )
+
+
+routes = [
+    Route("/auth/oauth2/authorize", authorize_page, methods=["GET"]),
+    Route("/auth/oauth2/authorize", page_post, methods=["POST", "PUT", "PATCH", "DELETE"]),
+    Route("/api/trpc/oAuth/getClientForAuthorization", get_client_for_authorization, methods=["GET"]),
+    Route("/api/trpc/oAuth/generateAuthCode", generate_auth_code, methods=["POST"]),
+]
