@@ -16,6 +16,7 @@ import secrets
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -110,7 +111,9 @@ def main() -> None:
     print(json.dumps(phases))
 
 
-def oauth2_flow(env: dict[str, str], web: str, code: str, verifier: str, redirect_uri: str, lap) -> None:
+def oauth2_flow(
+    env: dict[str, str], web: str, code: str, verifier: str, redirect_uri: str, lap: Callable[[str], None]
+) -> None:
     client = {"client_id": env["CAL_OAUTH2_CLIENT_ID"], "client_secret": env["CAL_OAUTH2_CLIENT_SECRET"]}
     with httpx.Client() as http:
         tokens = http.post(
@@ -134,7 +137,7 @@ def oauth2_flow(env: dict[str, str], web: str, code: str, verifier: str, redirec
         lap("me")
 
 
-def platform_flow(env: dict[str, str], code: str, lap) -> None:
+def platform_flow(env: dict[str, str], code: str, lap: Callable[[str], None]) -> None:
     with httpx.Client(base_url=env["CAL_API_URL"]) as http:
         client = env["CAL_CLIENT_ID"]
         keys = http.post(

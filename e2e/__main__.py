@@ -1,3 +1,5 @@
+"""`python -m e2e`: the same as the calcom-e2e command."""
+
 import sys
 
 from .cli import main

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .layout import FLOW_SUITE, SUITE_INI
+from .paths import FLOW_SUITE, SUITE_INI
 from .settings import ConfigError, browser_ws_endpoint_from, read_environment, remote_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 70

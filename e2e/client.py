@@ -29,15 +29,36 @@ def no_delay_transport(tls: bool) -> httpx.HTTPTransport:
     return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], verify=tls)
 
 
+def error_message(response: httpx.Response) -> str:
+    """The server's own message in an error body: Cal.com's envelope's error.message, a plain {message}, or an
+    RFC 6749 §5.2 error (`error: error_description`, the OAuth2 provider's token endpoint); "" when there is none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    if isinstance(error, str):
+        description = body.get("error_description")
+        return error + (f": {description}" if isinstance(description, str) else "")
+    return body["message"] if isinstance(body.get("message"), str) else ""
+
+
+def describe(response: httpx.Response) -> str:
+    """One line: the status and the server's own message."""
+    message = error_message(response)
+    return f"HTTP {response.status_code}" + (f" {message!r}" if message else "")
+
+
 class ApiCallError(Exception):
     """A call that did not answer as the happy path expects; says status and error message only."""
 
     def __init__(self, operation: str, response: httpx.Response) -> None:
         self.response = response
-        try:
-            message = response.json().get("error", {}).get("message")
-        except (ValueError, AttributeError):
-            message = None
+        message = error_message(response)
         super().__init__(f"{operation}: HTTP {response.status_code}" + (f": {message}" if message else ""))
 
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Error as PlaywrightError
 from pages import ConsentPage, OAuth2ConsentPage, Selectors
 
 from .browser import BrowserNotFound, chromium_launch_overrides
-from .client import OAuthApi
+from .client import OAuthApi, error_message
 from .flow import LoginFailed, cookies_for, sign_in
 from .http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
 from .ledger import CodeLedger, journal_path
@@ -95,7 +95,7 @@ def check_client(api: OAuthApi, settings: Settings) -> Finding:
     response = api.o_auth_flow_controller_refresh_access_token_raw(
         settings.client_id, settings.client_secret.reveal(), RefreshTokenInput(secrets.token_urlsafe(16))
     )
-    message = _message(response)
+    message = error_message(response)
     if response.status_code == 400:
         return Finding(True, "client", f"client {settings.client_id} exists and CAL_CLIENT_SECRET is right")
     if "not found" in message:
@@ -346,10 +346,3 @@ def _is_envelope(response: httpx.Response) -> bool:
     except ValueError:
         return False
     return isinstance(body, dict) and body.get("status") == "error" and isinstance(body.get("error"), dict)
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return ""

@@ -24,10 +24,10 @@ from .client import OAuthApi, bearer
 from .ledger import CodeLedger
 from .models import ExchangeAuthorizationCodeInput, KeysResponseDto, OAuthAuthorizeInput
 from .phases import PhaseTimer
-from .secrets_mask import Redactor
+from .redaction import Redactor
 from .settings import Settings
 
-log = logging.getLogger("e2e.flow")
+log = logging.getLogger(__name__)
 
 
 class LoginFailed(RuntimeError):
@@ -45,10 +45,13 @@ RATE_LIMITED = re.compile(r"rate.?limit|too many", re.IGNORECASE)
 
 ALLOW_BOUND_MS = 5_000  # Allow that has not moved the browser by then does nothing (Cal.com's mock-up page)
 SESSION_PATH = "/api/auth/session"
+# NextAuth's session cookie as Cal.com names it (CONTRACT §3): __Secure- when the web app is served over https; a
+# session too large for one cookie is split into name.0, name.1, ...
+SESSION_COOKIES = ("next-auth.session-token", "__Secure-next-auth.session-token")
 
 
 @dataclass(frozen=True)
-class SignIn:
+class SessionLogin:
     """The session's one real user flow: log in (callbackUrl = the consent page), then click Allow.
 
     Where Allow does nothing (Cal.com's platform consent page is a mock-up), the code is obtained with the
@@ -76,7 +79,7 @@ def sign_in(
     timer: PhaseTimer,
     on_code: Callable[[str], None] | None = None,
     allow: bool = True,
-) -> SignIn:
+) -> SessionLogin:
     """Logs the test user in through the real login page, back to the consent page, and clicks Allow there.
 
     A failed login raises LoginFailed; a failed Allow is recorded in the result (the session is still good).
@@ -89,7 +92,7 @@ def sign_in(
     with timer.measure("consent"), contextlib.suppress(PlaywrightTimeout):
         # a timeout is recorded as consent_shown=False below; the session itself is good
         consent.wait_until_loaded(min(timeout_ms, ALLOW_BOUND_MS))
-    result = SignIn(
+    result = SessionLogin(
         page.context.storage_state(),
         page.url,
         consent.allow_button.is_visible(),
@@ -225,6 +228,16 @@ def cookies_for(storage_state: StorageState, url: str) -> dict[str, str]:
         if host == domain or host.endswith("." + domain):
             chosen[cookie["name"]] = cookie["value"]
     return chosen
+
+
+def session_cookie_name(storage_state: StorageState, web_url: str) -> str | None:
+    """The NextAuth session cookie among those the browser would send to the web app (its domain is the web
+    host, or one NEXTAUTH_COOKIE_DOMAIN sets that covers it): its name, or None when there is none."""
+    for name in cookies_for(storage_state, web_url):
+        base, dot, chunk = name.rpartition(".")
+        if name in SESSION_COOKIES or (dot and chunk.isdigit() and base in SESSION_COOKIES):
+            return name
+    return None
 
 
 class Authorizer:

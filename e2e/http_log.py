@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from .phases import PhaseTimer, phase_of_path
-from .secrets_mask import Redactor
+from .redaction import Redactor
 
 log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 2000

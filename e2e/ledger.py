@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from .client import OAuthApi, bearer
+from .client import OAuthApi, bearer, describe, error_message
 from .models import ExchangeAuthorizationCodeInput, RefreshTokenInput
 
 # Cal.com's 2025 tokens carry no jti: a pair minted within the same second as another is identical and the
@@ -123,7 +123,7 @@ class CodeLedger:
             return "spent", why
         if response.status_code == 404 and _error_code(response) == "NOT_FOUND":
             return "spent", why  # a concurrent exchange deleted it first (Cal.com's race loser)
-        if response.status_code == 400 and _message(response) in SPENT_MESSAGES:
+        if response.status_code == 400 and error_message(response) in SPENT_MESSAGES:
             # the same answer for a spent code and a wrong secret: only a secret known to be right tells them apart
             return ("spent", why) if self._secret_ok(pending) else ("refused", why + " (is CAL_CLIENT_SECRET right?)")
         if 400 <= response.status_code < 500:
@@ -171,28 +171,6 @@ def secret_is_right(api: OAuthApi, client_id: str, client_secret: str) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 400
-
-
-def describe(response: httpx.Response) -> str:
-    """One line: the status and the server's own message."""
-    message = _message(response)
-    return f"HTTP {response.status_code}" + (f" {message!r}" if message else "")
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    error = body.get("error")
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return error["message"]
-    if isinstance(error, str):  # RFC 6749 §5.2, the OAuth2 provider's token endpoint
-        description = body.get("error_description")
-        return error + (f": {description}" if isinstance(description, str) else "")
-    return body["message"] if isinstance(body.get("message"), str) else ""
 
 
 def _error_code(response: httpx.Response) -> str:

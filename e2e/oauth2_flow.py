@@ -22,7 +22,7 @@ from playwright.sync_api import Page
 from pages import CaughtRedirect, OAuth2ConsentPage, RedirectCatcher, Selectors
 
 from .checks import Blocked
-from .secrets_mask import Redactor
+from .redaction import Redactor
 from .settings import OAuth2Settings
 
 log = logging.getLogger(__name__)

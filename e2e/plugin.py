@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .layout import FLOW_SUITE
+from .paths import FLOW_SUITE
 
 SUITE_PLUGIN = "calcom-e2e-suite"
 

@@ -8,8 +8,8 @@ import httpx
 
 from pages import codes_in
 
-from .client import OAuthApi
-from .ledger import CodeLedger, describe
+from .client import OAuthApi, describe
+from .ledger import CodeLedger
 from .models import ExchangeAuthorizationCodeInput, OAuthAuthorizeInput, RefreshTokenInput
 from .settings import OAuth2Settings, Settings
 

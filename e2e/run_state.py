@@ -11,7 +11,7 @@ import pytest
 
 from .http_log import HttpRecorder
 from .phases import PhaseTimer
-from .secrets_mask import Redactor
+from .redaction import Redactor
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, Page, StorageStateCookie
 from playwright.sync_api import Error as PlaywrightError
 
-from .secrets_mask import Redactor
+from .redaction import Redactor
 from .trace_scrub import scrub_trace
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from .secrets_mask import (
+from .redaction import (
     JWT_PATTERN,
     SENSITIVE_FORM,
     SENSITIVE_HEADER,

@@ -1,3 +1,5 @@
+"""Cal.com's login page (CONTRACT §2): its form, a login that waits for the page to take the submit over."""
+
 from __future__ import annotations
 
 import logging
@@ -9,7 +11,7 @@ from playwright.sync_api import Page
 
 from .selectors import Selectors
 
-log = logging.getLogger("e2e.pages")
+log = logging.getLogger(__name__)
 
 # Cal.com's login form has no method or action: until React has taken it over (hydration), a submit goes out
 # natively as a GET, with the password in the URL (server logs, history, trace). This listener, on the window,

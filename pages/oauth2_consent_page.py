@@ -1,3 +1,5 @@
+"""Cal.com's OAuth 2.0 provider consent page (CONTRACT §6.1)."""
+
 from __future__ import annotations
 
 import logging
@@ -7,7 +9,7 @@ from playwright.sync_api import Locator, Page
 
 from .selectors import Selectors
 
-log = logging.getLogger("e2e.pages")
+log = logging.getLogger(__name__)
 
 
 class OAuth2ConsentPage:

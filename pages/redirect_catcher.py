@@ -1,3 +1,5 @@
+"""Catches the browser's redirects to the redirect URI, so that its host need not exist, and the codes they carry."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +16,7 @@ CAUGHT_PAGE = (
     "<p>calcom-oauth-e2e caught this redirect; the browser did not contact the redirect host.</p>"
 )
 AUTHORIZE_PATH = "/v2/oauth/*/authorize"
-log = logging.getLogger("e2e.pages")
+log = logging.getLogger(__name__)
 
 
 def codes_in(url: str) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import httpx
 
+from ..client import error_message
 from ..models import KeysResponseDto
 from . import require
 
@@ -101,17 +102,15 @@ def raise_for(rule_id: str, reason: str) -> None:
 
 
 def _message_hint(response: httpx.Response) -> str:
+    """The server's own message, to follow an unexpected status: " (message)", or what the body is instead."""
+    message = error_message(response)
+    if message:
+        return f" ({message})"
     try:
-        body = response.json()
+        response.json()
     except ValueError:
         return " (body is not JSON)" if response.content else ""
-    if not isinstance(body, dict):
-        return ""
-    try:
-        message = body["error"]["message"] if "error" in body else body["message"]
-    except (KeyError, TypeError):
-        return ""
-    return f" ({message})"
+    return ""
 
 
 def _rewritten(path: str) -> str:

@@ -95,8 +95,7 @@ def test_authorize_accepts_wildcard_pattern_anchored(authorizer, sandbox_admin, 
 def test_second_authorize_before_exchange_is_400(authorizer, settings: Settings):
     authorizer.code()
     response = authorizer.authorize_raw()
-    check_error(response, "authorize.one_pending_code_per_client", 400)
-    message = response.json()["error"]["message"]
+    message = check_error(response, "authorize.one_pending_code_per_client", 400)
     user = str(settings.user_id) if settings.user_id is not None else r"\d+"
     expected = rf"User with id={user} has already authorized client with id={re.escape(settings.client_id)}\."
     require(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from fnmatch import fnmatch
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,8 +11,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from e2e.checks import Blocked, require
 from e2e.checks.redirects import check_landing
 from e2e.checks.responses import check_keys_response
+from e2e.flow import SESSION_COOKIES, cookies_for, session_cookie_name
 from pages import ConsentPage, LoginPage
-from pages.redirect_catcher import AUTHORIZE_PATH
 
 pytestmark = pytest.mark.browser
 PAGE_BOUND_MS = 5_000  # a working page shows this within; a page that does not is reported, not waited on for 15 s
@@ -49,15 +48,14 @@ def test_good_credentials_sign_in_and_return_to_callback(session_evidence, setti
             "login.good_credentials",
             "the session is not the test user's",
         )
-    else:
-        web_host = urlsplit(settings.web_url).hostname or ""
+    else:  # then the session cookie must be there, under NextAuth's name, for the web app's host
+        web_host = urlsplit(settings.web_url).hostname
+        held = sorted(cookies_for(signed_in.storage_state, settings.web_url))
         require(
-            any(
-                "session" in c["name"] and web_host.endswith(c["domain"].lstrip("."))
-                for c in signed_in.storage_state["cookies"]
-            ),
+            session_cookie_name(signed_in.storage_state, settings.web_url) is not None,
             "login.good_credentials",
-            "no session cookie was set for the web host",
+            f"no NextAuth session cookie ({' or '.join(SESSION_COOKIES)}) for {web_host}: "
+            f"the browser holds {', '.join(held) or 'no cookie'} for it",
         )
 
 
@@ -100,7 +98,7 @@ def test_consent_without_session_redirects_to_login(page, settings, login_page: 
 def test_consent_names_client_and_lists_permissions(signed_in_consent: ConsentPage, settings):
     unknown = "unknown" + secrets.token_hex(6)
     signed_in_consent.open(unknown, settings.redirect_uri)
-    _visible(signed_in_consent.page.get_by_role("heading").first, PAGE_BOUND_MS)
+    _visible(signed_in_consent.heading, PAGE_BOUND_MS)
     for_unknown = signed_in_consent.heading_text()
     signed_in_consent.open(settings.client_id, settings.redirect_uri)
     require(_visible(signed_in_consent.allow_button, PAGE_BOUND_MS), "consent.names_client", "no Allow button")
@@ -118,7 +116,7 @@ def test_consent_names_client_and_lists_permissions(signed_in_consent: ConsentPa
             f"the client's name {settings.sandbox.client_name!r} is not shown",
         )
     require(
-        _visible(signed_in_consent.page.get_by_role("listitem").first),
+        _visible(signed_in_consent.permissions.first),
         "consent.names_client",
         "no permissions are listed",
     )
@@ -150,11 +148,7 @@ def test_go_back_issues_no_code(signed_in_consent: ConsentPage, signed_in_catche
         "the consent page has no Go back button [data-testid=deny-button]",
     )
     signed_in_consent.go_back()
-    # settled: off the consent page, and not on the authorize endpoint on the way to the redirect URI
-    page.wait_for_url(
-        lambda url: urlsplit(url).path != ConsentPage.PATH and not fnmatch(urlsplit(url).path, AUTHORIZE_PATH),
-        wait_until="commit",
-    )
+    signed_in_consent.wait_until_left()
     with_code = [c for c in signed_in_catcher.caught if "code" in c.params]
     require(not with_code, "consent.go_back_issues_no_code", "Go back landed on the redirect URI with a code")
     # Had Go back issued a code, the user could not authorize again (CONTRACT §1).

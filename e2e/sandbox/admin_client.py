@@ -1,4 +1,4 @@
-"""The harness's client for the sandbox's test-support API (support.py): a second client, a fresh user, the
+"""The harness's client for the sandbox's test-support API (admin_api.py): a second client, a fresh user, the
 clock moved on. Sandbox-only checks use it through the `sandbox_admin` fixture."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import httpx
 
 class SandboxAdmin:
     def __init__(self, http: httpx.Client, admin_key: str) -> None:
-        # imported here: support.py brings the sandbox's server side (Starlette, its store: ~50 ms), which only a
+        # imported here: admin_api.py brings the sandbox's server side (Starlette, its store: ~50 ms), which only a
         # run that uses the test-support API needs in the harness's process
-        from .support import ADMIN_KEY_HEADER
+        from .admin_api import ADMIN_KEY_HEADER
 
         self.http, self.headers = http, {ADMIN_KEY_HEADER: admin_key}
 

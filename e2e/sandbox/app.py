@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, nextauth, oauth2_consent, oauth2_web, openapi, support, web
+from . import admin_api, api, nextauth, oauth2_consent, oauth2_web, openapi, web
 from .config import SandboxConfig
 from .errors import (
     ApiError,
@@ -27,7 +27,7 @@ from .errors import (
 from .oauth2_store import OAuth2Store
 from .store import Store
 
-log = logging.getLogger("e2e.sandbox")
+log = logging.getLogger(__name__)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -81,7 +81,7 @@ def create_app(
         if shared is not None
         else {"deviations": set(deviations or ()), "first_keys": {}, "two_factor_emails": set()}
     )
-    api_routes = [*api.routes, *openapi.routes, *support.routes]
+    api_routes = [*api.routes, *openapi.routes, *admin_api.routes]
     web_routes = [*web.routes, *nextauth.routes, *oauth2_consent.routes, *oauth2_web.routes]
     routes = {"api": api_routes, "web": web_routes, "single": [*api_routes, *web_routes]}[role]
     app = Starlette(routes=routes, exception_handlers=WEB_ERRORS if role == "web" else API_ERRORS)

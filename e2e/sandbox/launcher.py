@@ -11,7 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..layout import PACKAGE_PARENT
+from ..paths import PACKAGE_PARENT
 from .info import SandboxInfo
 
 
@@ -20,20 +20,21 @@ class SandboxStartError(RuntimeError):
 
 
 class SandboxProcess:
-    def __init__(
-        self, process: subprocess.Popen, info: SandboxInfo, stderr_path: Path, throwaway_dir: Path | None = None
-    ) -> None:
+    """One sandbox process, from spawn to stop: spawn() starts it and returns at once, ready() waits for what it
+    hands out (its info), stop() ends it and removes what it leaves; start() is spawn() then ready()."""
+
+    def __init__(self, process: subprocess.Popen, stderr_path: Path, throwaway_dir: Path | None = None) -> None:
         self.process = process
-        self.info = info
         self.stderr_path = stderr_path
         self.throwaway_dir = throwaway_dir
+        self._info: SandboxInfo | None = None
 
     @classmethod
     def start(cls, extra_args: list[str] | None = None, timeout: float = 20.0) -> SandboxProcess:
         return cls.spawn(extra_args).ready(timeout)
 
     @classmethod
-    def spawn(cls, extra_args: list[str] | None = None) -> SpawnedSandbox:
+    def spawn(cls, extra_args: list[str] | None = None) -> SandboxProcess:
         """Starts the process and returns at once; .ready() waits for it (so the start overlaps other work)."""
         extra_args = list(extra_args or [])
         throwaway_dir = None
@@ -53,12 +54,40 @@ class SandboxProcess:
                 stdin=subprocess.PIPE,
                 text=True,
             )
-        return SpawnedSandbox(process, Path(stderr_file.name), throwaway_dir)
+        return cls(process, Path(stderr_file.name), throwaway_dir)
+
+    def ready(self, timeout: float = 20.0) -> SandboxProcess:
+        """Waits for the sandbox's info (its first line on stdout); raises SandboxStartError if none comes."""
+        if self._info is not None:
+            return self
+        line = _read_line(self.process, timeout)
+        if not line:
+            self.process.kill()
+            self.process.wait()
+            log = self.stderr_path.read_text(errors="replace").strip().splitlines()[-5:]
+            _release(self.process, self.stderr_path, self.throwaway_dir)
+            raise SandboxStartError(
+                f"the embedded sandbox did not start within {timeout:.0f}s (exit status {self.process.returncode}): "
+                + (" | ".join(log) or "no output")
+            )
+        raw = json.loads(line)
+        raw["extra_redirect_uris"] = tuple(raw.get("extra_redirect_uris", ()))
+        self._info = SandboxInfo(**raw)
+        return self
+
+    @property
+    def info(self) -> SandboxInfo:
+        """What the sandbox handed out at start; only once ready() has returned."""
+        if self._info is None:
+            raise RuntimeError("the sandbox is not ready yet: call ready() first")
+        return self._info
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            if self.throwaway_dir is not None:
-                self.process.kill()  # nothing to keep: no need for a graceful shutdown (~0.2 s)
+            if self.throwaway_dir is not None or self._info is None:
+                # nothing to keep (a throwaway database, or a sandbox that never finished starting): no need for a
+                # graceful shutdown (~0.2 s)
+                self.process.kill()
             else:
                 self.process.terminate()
             try:
@@ -73,32 +102,6 @@ class SandboxProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class SpawnedSandbox:
-    def __init__(self, process: subprocess.Popen, stderr_path: Path, throwaway_dir: Path | None) -> None:
-        self.process = process
-        self.stderr_path = stderr_path
-        self.throwaway_dir = throwaway_dir
-
-    def ready(self, timeout: float = 20.0) -> SandboxProcess:
-        line = _read_line(self.process, timeout)
-        if not line:
-            self.process.kill()
-            self.process.wait()
-            log = self.stderr_path.read_text(errors="replace").strip().splitlines()[-5:]
-            raise SandboxStartError(
-                f"the embedded sandbox did not start within {timeout:.0f}s (exit status {self.process.returncode}): "
-                + (" | ".join(log) or "no output")
-            )
-        raw = json.loads(line)
-        raw["extra_redirect_uris"] = tuple(raw.get("extra_redirect_uris", ()))
-        return SandboxProcess(self.process, SandboxInfo(**raw), self.stderr_path, self.throwaway_dir)
-
-    def abandon(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        _release(self.process, self.stderr_path, self.throwaway_dir)
 
 
 def _release(process: subprocess.Popen, stderr_path: Path, throwaway_dir: Path | None) -> None:

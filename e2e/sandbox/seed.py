@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from .admin_api import DEFAULT_PERMISSIONS
 from .config import SandboxConfig
 from .info import SandboxInfo
 from .oauth2_scopes import LEGACY_PROFILE_SCOPE
 from .oauth2_store import CONFIDENTIAL, PUBLIC, OAuth2Store
 from .personas import PERSONAS
 from .store import Store
-from .support import DEFAULT_PERMISSIONS
 from .tokens import new_secret_token
 
 REDIRECT_URI = "https://app.acme.test/oauth/callback"

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import zipfile
-from pathlib import Path
 
 import httpx
 
 from e2e.sandbox.launcher import SandboxProcess
-from tests.harness import harness_run
+from tests.harness.harness_run import admin_headers, run_harness
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 UNMASKED_CODE = re.compile(r"code=(?!\*\*\*)[A-Za-z0-9_-]{16,}")
@@ -26,17 +24,13 @@ FAULTS = [
 ]
 
 
-def run_harness(tmp_path: Path, info, *args: str) -> subprocess.CompletedProcess:
-    return harness_run.run_harness(tmp_path, info.env_block(), *args)
-
-
 def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:  # its faults break a working consent page
         info = sandbox.info
         httpx.post(
-            f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS}, headers={"x-sandbox-admin-key": info.admin_key}
+            f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS}, headers=admin_headers(info)
         ).raise_for_status()
-        result = run_harness(tmp_path, info, "-v")
+        result = run_harness(tmp_path, info.env_block(), "-v")
     assert result.returncode == 1, result.stdout[-3000:]
     out = tmp_path / "out"
     go_back = next(out.glob("*go-back-issues-no-code*"))
@@ -72,7 +66,7 @@ def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
 
 def test_passing_run_keeps_only_the_reports(tmp_path):
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:  # its faults break a working consent page
-        result = run_harness(tmp_path, sandbox.info, "--smoke")
+        result = run_harness(tmp_path, sandbox.info.env_block(), "--smoke")
     assert result.returncode == 0, result.stdout[-3000:]
     kept = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert kept == ["junit.xml", "report.html", "summary.json", "summary.md"]

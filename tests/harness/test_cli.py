@@ -17,8 +17,7 @@ from e2e import cli
 from e2e.checks import CheckFailed
 from e2e.checks.rules import RULES, Level, UnknownRule, select_rules
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.settings import VARIABLES
-from tests.harness.harness_run import run_harness
+from tests.harness.harness_run import clean_env, run_harness
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -89,10 +88,7 @@ def test_help_pytest_shows_pytests_and_playwrights_options_for_the_flow_suite(tm
 # --- --list-rules ------------------------------------------------------------------------------------------
 def test_list_rules_prints_every_rule_and_runs_nothing(tmp_path):
     (tmp_path / ".env").write_text("CAL_API_URL=https://api.cal.com/v2\n")  # not even read: a usage error else
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    result = subprocess.run(
-        [sys.executable, "-m", "e2e", "--list-rules"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
-    )
+    result = run_harness(tmp_path, None, "--list-rules", timeout=60)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == len(RULES)
@@ -318,8 +314,7 @@ def test_a_target_that_dies_during_the_run_stops_it_with_exit_3(tmp_path, worker
     try:
         env_file = tmp_path / "target.env"
         env_file.write_text(sandbox.info.env_block())
-        env = {k: v for k, v in os.environ.items() if k not in VARIABLES and k != "NODE_COMPILE_CACHE"}
-        env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+        env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
         with open(tmp_path / "stderr.txt", "w+") as stderr:
             run = subprocess.Popen(
                 [

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -13,7 +10,7 @@ import pytest
 
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import admin_headers, env_text, free_port, run_harness
 
 
 @pytest.fixture(scope="module")
@@ -23,18 +20,9 @@ def target() -> Iterator[SandboxInfo]:
 
 
 def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.CompletedProcess:
-    values = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in info.env_block().splitlines()}
     env_file = tmp_path / "target.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in {**values, **overrides}.items()))
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", "doctor", "--env-file", str(env_file)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env_file.write_text(env_text(info.env_block(), **overrides))
+    return run_harness(tmp_path, None, "doctor", "--env-file", str(env_file), timeout=120)
 
 
 def test_all_well(tmp_path, target):
@@ -87,10 +75,7 @@ def test_names_what_is_wrong_and_what_to_do(tmp_path, target, override, check, h
 
 
 def test_unreachable_target_exits_3(tmp_path, target):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = doctor(tmp_path, target, CAL_API_URL=url, CAL_WEB_URL=url)
     assert result.returncode == 3 and url in result.stdout and "Traceback" not in result.stderr
 
@@ -101,16 +86,15 @@ def test_configuration_error_exits_2(tmp_path, target):
 
 
 def test_a_user_with_two_factor_authentication_is_named(tmp_path, target):
-    admin = {"x-sandbox-admin-key": target.admin_key}
-    user = httpx.post(f"{target.api_url}/__sandbox/users", json={"twoFactor": True}, headers=admin).json()
+    user = httpx.post(f"{target.api_url}/__sandbox/users", json={"twoFactor": True}, headers=admin_headers(target))
+    user = user.json()
     result = doctor(tmp_path, target, E2E_USER_EMAIL=user["email"], E2E_USER_PASSWORD=user["password"])
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert result.returncode == 1 and len(failed) == 1 and "two-factor" in failed[0], result.stdout
 
 
 def test_e2e_users_who_cannot_log_in_are_named(tmp_path, target):
-    admin = {"x-sandbox-admin-key": target.admin_key}
-    user = httpx.post(f"{target.api_url}/__sandbox/users", json={}, headers=admin).json()
+    user = httpx.post(f"{target.api_url}/__sandbox/users", json={}, headers=admin_headers(target)).json()
     good = f"{user['email']}:{user['password']}"
     result = doctor(tmp_path, target, E2E_USERS=f"{good};nobody@example.test:wrong-pass-1")
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]

@@ -6,7 +6,6 @@ Each fault runs the checks of its rule in a fresh pytest process against a sandb
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +14,10 @@ import pytest
 
 from e2e.checks.rules import RULES, Level
 from e2e.cli import suite_config
-from e2e.coverage import rows
-from e2e.layout import FLOW_SUITE
+from e2e.paths import FLOW_SUITE
+from e2e.rule_table import rows
 from e2e.sandbox.faults import FAULTS
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILURE_FAULTS = [f for f in FAULTS.values() if RULES[f.rule_id].level is Level.FAILURE]
@@ -31,7 +30,7 @@ def run_flow_suite(
     """Runs the flow suite against a fresh embedded sandbox of that persona (whatever target the environment names).
     Strict by default: a fault that looks like a known Cal.com defect must still fail the run."""
     out = tmp_path / "checks.json"
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env = clean_env()
     command = [
         sys.executable,
         "-m",
@@ -99,6 +98,7 @@ def test_every_rule_has_a_check_and_a_fault():
 
 
 def test_rules_table_is_current():
-    from e2e.coverage import main
+    from e2e.rule_table import main
 
-    assert main(["--check", str(ROOT / "docs" / "rules.md")]) == 0, "run: python -m e2e.coverage --write docs/rules.md"
+    rules_md = str(ROOT / "docs" / "rules.md")
+    assert main(["--check", rules_md]) == 0, "run: python -m e2e.rule_table --write docs/rules.md"

@@ -4,13 +4,12 @@ through CONTRACT §3's variables (so it is a remote target: sandbox-only checks 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from e2e.checks.rules import RULES
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import clean_env
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -23,7 +22,7 @@ def test_flow_suite_passes_against_an_independent_server(tmp_path):
         env_file = tmp_path / "independent.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in config.items()))
         out = tmp_path / "checks.json"
-        env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+        env = clean_env()
         result = subprocess.run(
             [
                 sys.executable,

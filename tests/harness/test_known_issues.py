@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from e2e.known_issues import KnownIssuesError, known_defects, load, match
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 # For every (defect, rule) of the shipped list: a check id and a reason of the known shape, and a reason of the
@@ -162,7 +161,7 @@ CHECKS = """
 
 def run_checks(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     (tmp_path / "test_sample.py").write_text(textwrap.dedent(CHECKS))
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env = clean_env()
     out = tmp_path / "checks.json"
     result = subprocess.run(
         [

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from e2e.client import OAuthApi
+from e2e.client import OAuthApi, error_message
 from e2e.ledger import CodeLedger, Settlement
 
 INVALID_CLIENT = {"status": "error", "error": {"code": "BadRequestException", "message": "Invalid OAuth Client."}}
@@ -103,3 +103,21 @@ def test_retries_are_bounded(tmp_path, status):
     ledger.track("code-1", "client", "secret")
     assert ledger.settle() == 1
     assert fake.exchange_calls == 4  # the first try and three retries
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (INVALID_CLIENT, "Invalid OAuth Client."),
+        (NEST_500, "Internal server error"),
+        ({"error": "invalid_grant", "error_description": "code spent"}, "invalid_grant: code spent"),
+        ({"error": "invalid_client"}, "invalid_client"),
+        ({"error": {"code": "X"}}, ""),
+        (["not", "an", "object"], ""),
+        ("a string", ""),
+    ],
+    ids=["envelope", "plain", "rfc6749", "rfc6749-bare", "no-message", "list", "string"],
+)
+def test_error_message_is_the_server_s_own_whatever_the_body(body, message):
+    assert error_message(httpx.Response(400, json=body)) == message
+    assert error_message(httpx.Response(502, text="<html>bad gateway</html>")) == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from e2e.http_log import HttpRecorder
-from e2e.secrets_mask import Redactor, fingerprint
+from e2e.redaction import Redactor, fingerprint
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzX3Rva2VuIn0.c2lnbmF0dXJlLXZhbHVl"
 

@@ -4,24 +4,21 @@ plugin, installed, leaves any other pytest run alone."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["pyproject.toml", "README.md", "e2e", "pages"]  # what the build reads (no build/ or egg-info left over)
 
 
 def run(command: list[str | Path], cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
-    outer = {
-        k: v for k, v in os.environ.items() if k not in VARIABLES and k not in ("PYTHONPATH", "NODE_COMPILE_CACHE")
-    }
-    env = {**outer, "XDG_CACHE_HOME": str(cwd / "cache")}
+    env = clean_env(XDG_CACHE_HOME=str(cwd / "cache"))
+    env.pop("PYTHONPATH", None)
     return subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -57,7 +54,7 @@ def test_the_installed_package_runs_the_flow_suite_from_any_folder(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     suite = run(
-        [venv / "bin" / "python", "-c", "from e2e.layout import FLOW_SUITE; print(FLOW_SUITE)"], elsewhere
+        [venv / "bin" / "python", "-c", "from e2e.paths import FLOW_SUITE; print(FLOW_SUITE)"], elsewhere
     ).stdout.strip()
     assert Path(suite).is_relative_to(venv), suite  # the installed copy, not the checkout's
 

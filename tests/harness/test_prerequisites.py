@@ -11,7 +11,7 @@ import pytest
 
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
-from tests.harness.harness_run import env_text, run_harness
+from tests.harness.harness_run import admin_headers, env_text, run_harness
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def run(tmp_path: Path, info: SandboxInfo, *args: str, **overrides: str) -> subp
 
 
 def admin(info: SandboxInfo, path: str, body: dict) -> dict:
-    response = httpx.post(f"{info.api_url}{path}", json=body, headers={"x-sandbox-admin-key": info.admin_key})
+    response = httpx.post(f"{info.api_url}{path}", json=body, headers=admin_headers(info))
     response.raise_for_status()
     return response.json()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,9 +25,9 @@ from playwright.sync_api import Browser
 
 from e2e.html_report import STATUS_ORDER
 from e2e.junit import JUNIT_DEFECT, JUNIT_REASON, JUNIT_STATUS
+from e2e.redaction import ERROR_NAME, Redactor
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.secrets_mask import ERROR_NAME, Redactor
-from e2e.settings import VARIABLES
+from tests.harness.harness_run import admin_headers, clean_env
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 UNMASKED_CODE = re.compile(r"code=(?!\*\*\*)[A-Za-z0-9_-]{16,}")
@@ -78,10 +77,6 @@ def _properties(case: ET.Element) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in case.iter("property")}
 
 
-def _harness_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in VARIABLES}
-
-
 @pytest.fixture(scope="module")
 def calcom_run(tmp_path_factory) -> Run:
     """The default persona (no env file: the embedded sandbox starts by itself), API checks, two workers."""
@@ -89,7 +84,7 @@ def calcom_run(tmp_path_factory) -> Run:
     result = subprocess.run(
         [sys.executable, "-m", "e2e", "-m", "api", "-n", "2", "--output", str(tmp / "out")],
         cwd=tmp,
-        env=_harness_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=600,
@@ -106,14 +101,14 @@ def failing_run(tmp_path_factory) -> Run:
         info = sandbox.info
         faults = ["envelope-generic-code", "login-silent-failure"]
         httpx.post(
-            f"{info.api_url}/__sandbox/faults", json={"enable": faults}, headers={"x-sandbox-admin-key": info.admin_key}
+            f"{info.api_url}/__sandbox/faults", json={"enable": faults}, headers=admin_headers(info)
         ).raise_for_status()
         env_file = tmp / "target.env"
         env_file.write_text(
             re.sub(r"(?m)^E2E_USER_PASSWORD=.*$", f"E2E_USER_PASSWORD={WRONG_PASSWORD}", info.env_block())
         )
         command = [sys.executable, "-m", "e2e", "--env-file", str(env_file), "--output", str(tmp / "out")]
-        result = subprocess.run(command, cwd=tmp, env=_harness_env(), capture_output=True, text=True, timeout=600)
+        result = subprocess.run(command, cwd=tmp, env=clean_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 1, result.stdout[-3000:]
     return Run(tmp / "out", result, (info.client_secret, info.user_password, info.admin_key, WRONG_PASSWORD))
 

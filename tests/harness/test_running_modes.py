@@ -18,22 +18,20 @@ from e2e.client import OAuthApi
 from e2e.flow import Authorizer, cookies_for
 from e2e.http_login import http_login
 from e2e.ledger import CodeLedger, journal_path
+from e2e.redaction import Redactor
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.secrets_mask import Redactor
-from e2e.settings import VARIABLES, settings_from_sandbox
-from tests.harness.harness_run import run_harness
+from e2e.settings import settings_from_sandbox
+from tests.harness.harness_run import admin_headers, free_port, run_harness
 
 VENV_BIN = Path(sys.executable).parent
-
-
-def admin(info) -> dict[str, str]:
-    return {"x-sandbox-admin-key": info.admin_key}
 
 
 def test_parallel_workers_against_a_remote_target_each_use_their_own_user(tmp_path):
     with SandboxProcess.start() as sandbox:
         info = sandbox.info
-        users = [httpx.post(f"{info.api_url}/__sandbox/users", json={}, headers=admin(info)).json() for _ in range(2)]
+        users = [
+            httpx.post(f"{info.api_url}/__sandbox/users", json={}, headers=admin_headers(info)).json() for _ in range(2)
+        ]
         listing = ";".join(f"{u['email']}:{u['password']}" for u in users)
         # the API checks only: two workers, each with its own session flow and user, without the page checks'
         # load (this test itself runs beside others on two cores)
@@ -53,12 +51,6 @@ def test_too_few_users_for_the_workers_is_a_configuration_error(tmp_path):
         )
     assert result.returncode == 2, result.stdout[-2000:]
     assert "E2E_USERS lists 1 users but worker 2 needs one" in result.stdout + result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_browser_on_a_playwright_server(tmp_path):
@@ -178,15 +170,7 @@ def test_one_browser_and_one_login_per_run(tmp_path):
 
 def test_the_browser_starts_before_the_run_waits_for_its_sandbox(tmp_path):
     """The embedded sandbox starts while the browser does: the browser is launched first."""
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    result = subprocess.run(
-        [sys.executable, "-m", "e2e", "--smoke", "-v", "--output", str(tmp_path / "out")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_harness(tmp_path, None, "--smoke", "-v", "--output", str(tmp_path / "out"), timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     lines = result.stdout.splitlines()
     started = next(i for i, line in enumerate(lines) if "browser: chromium" in line and "started" in line)

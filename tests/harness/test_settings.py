@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from e2e.settings import (
     settings_from_values,
     wants_sandbox,
 )
+from tests.harness.harness_run import free_port, run_harness
 
 ROOT = Path(__file__).resolve().parents[2]
 REMOTE = {
@@ -101,10 +99,7 @@ def test_no_api_url_means_sandbox(tmp_path, monkeypatch):
 
 def run_cli(tmp_path: Path, env_lines: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env_lines.items()))
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-m", "e2e", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_harness(tmp_path, None, *args, timeout=120)
 
 
 def test_cli_missing_variable_exits_2_with_one_line(tmp_path):
@@ -120,9 +115,7 @@ def test_cli_missing_env_file_exits_2(tmp_path):
 
 
 def test_cli_unreachable_target_exits_3_naming_the_url(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    port = free_port()
     result = run_cli(tmp_path, {**REMOTE, "CAL_API_URL": f"http://127.0.0.1:{port}"})
     assert result.returncode == 3
     assert f"http://127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr

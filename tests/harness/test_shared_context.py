@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from e2e.secrets_mask import Redactor
+from e2e.redaction import Redactor
 from e2e.shared_context import ArtifactOptions, SharedContext
 
 SITE = "http://shared-context.test"

@@ -12,7 +12,6 @@ import functools
 import html
 import http.server
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -29,11 +28,11 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from e2e import shared_context
+from e2e.redaction import Redactor, fingerprint
 from e2e.sandbox.launcher import SandboxProcess
-from e2e.secrets_mask import Redactor, fingerprint
-from e2e.settings import VARIABLES
 from e2e.shared_context import ArtifactOptions, SharedContext
 from e2e.trace_scrub import scrub_trace
+from tests.harness.harness_run import admin_headers, clean_env
 
 # needs escaping everywhere: a quote (JSON, HTML), & and = (forms, URLs), space, +, %, < and >
 PASSWORD = 'pw "trace" & <scrub>+100%=ok'
@@ -242,7 +241,7 @@ def harness_run(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("trace-scrub")
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:
         info = sandbox.info
-        admin = {"x-sandbox-admin-key": info.admin_key}
+        admin = admin_headers(info)
         httpx.post(f"{info.api_url}/__sandbox/faults", json={"enable": FAULTS}, headers=admin).raise_for_status()
         user = httpx.post(f"{info.api_url}/__sandbox/users", json={"password": PASSWORD}, headers=admin)
         user = user.raise_for_status().json()
@@ -251,7 +250,7 @@ def harness_run(tmp_path_factory) -> dict:
         lines += [f"E2E_USER_EMAIL={user['email']}", f"E2E_USER_PASSWORD='{PASSWORD}'", f"E2E_USER_ID={user['id']}"]
         env_file = tmp / "target.env"
         env_file.write_text("\n".join(lines) + "\n")
-        env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+        env = clean_env()
         result = subprocess.run(
             [
                 sys.executable,

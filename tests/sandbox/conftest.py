@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from e2e.sandbox.admin_api import ADMIN_KEY_HEADER
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
 
@@ -89,7 +90,7 @@ def signed_in(any_sandbox: SandboxInfo) -> Iterator[httpx.Client]:
 
 
 def admin_headers(info: SandboxInfo) -> dict[str, str]:
-    return {"x-sandbox-admin-key": info.admin_key}
+    return {ADMIN_KEY_HEADER: info.admin_key}
 
 
 def code_from(response: httpx.Response) -> str:

@@ -1,4 +1,4 @@
-"""Test-support API for sandbox-only tests, behind the admin key handed out at start."""
+"""The sandbox's admin API (test support) for sandbox-only tests, behind the admin key handed out at start."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The rule -> check -> fault table: which test guards each rule, and which sandbox fault proves the test works.
 
-`python -m e2e.coverage` prints it; `--write docs/rules.md` refreshes the table between its markers;
+`python -m e2e.rule_table` prints it; `--write docs/rules.md` refreshes the table between its markers;
 `--check docs/rules.md` exits 1 on a gap (a rule with no check or no fault) or a stale table.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 from .checks.rules import RULES, Level, Rule
 from .known_issues import known_defects
-from .layout import FLOW_SUITE
+from .paths import FLOW_SUITE
 from .sandbox.faults import FAULTS, Fault
 
-START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
+START, END = "<!-- rule-table:start -->", "<!-- rule-table:end -->"
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def with_table(readme: str, table: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m e2e.coverage", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m e2e.rule_table", description=__doc__)
     parser.add_argument("--write", type=Path, metavar="README", help="refresh the table in this file")
     parser.add_argument("--check", type=Path, metavar="README", help="exit 1 on a gap or a stale table in this file")
     args = parser.parse_args(argv)
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         problems = [row.gap for row in table if row.gap]
         if with_table(args.check.read_text(), text) != args.check.read_text():
-            problems.append(f"{args.check}: the coverage table is stale (python -m e2e.coverage --write {args.check})")
+            problems.append(f"{args.check}: the rule table is stale (python -m e2e.rule_table --write {args.check})")
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1 if problems else 0
