@@ -8,12 +8,17 @@ number of them, so one left unexchanged locks nobody out, and it expires after 1
 from __future__ import annotations
 
 import base64
+import contextlib
+import enum
 import hashlib
 import json
 import logging
 import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.sync_api import Error as PlaywrightError
@@ -27,7 +32,16 @@ from .settings import OAuth2Settings
 
 log = logging.getLogger(__name__)
 ALLOW_RULE = "oauth2.consent.allow_redirects_with_code"
-DEFAULT: Any = object()  # a parameter left at the flow's own value (None leaves it out of the request)
+POLL_S = 0.05
+
+
+class Keep(enum.Enum):
+    """A request parameter left at the flow's own value (None leaves it out of the request instead)."""
+
+    VALUE = enum.auto()
+
+
+KEEP = Keep.VALUE
 
 
 @dataclass(frozen=True)
@@ -56,31 +70,37 @@ class IssuedCode:
     state: str | None = None
 
 
+class ConsentRefused(PlaywrightError):
+    """The consent page sent the browser back to the app with an error instead of offering Allow (a scope the
+    client may not ask for, a public client without PKCE, ...): says which, as the page's redirect did."""
+
+
 def consent_params(
     settings: OAuth2Settings,
     *,
-    client_id: str = DEFAULT,
-    redirect_uri: str = DEFAULT,
-    state: str | None = DEFAULT,
-    scope: str | None = DEFAULT,
+    client_id: str | Keep = KEEP,
+    redirect_uri: str | Keep = KEEP,
+    state: str | Keep | None = KEEP,
+    scope: str | Keep | None = KEEP,
     pkce: Pkce | None = None,
-    method: str | None = "S256",
+    method: str = "S256",
 ) -> dict[str, str]:
     """The consent page's query, as an app builds it (response_type=code, as RFC 6749 §4.1.1 has it)."""
     values = {
-        "client_id": settings.client_id if client_id is DEFAULT else client_id,
-        "redirect_uri": settings.redirect_uri if redirect_uri is DEFAULT else redirect_uri,
+        "client_id": settings.client_id if client_id is KEEP else client_id,
+        "redirect_uri": settings.redirect_uri if redirect_uri is KEEP else redirect_uri,
         "response_type": "code",
-        "state": secrets.token_urlsafe(12) if state is DEFAULT else state,
-        "scope": settings.scope if scope is DEFAULT else scope,
+        "state": secrets.token_urlsafe(12) if state is KEEP else state,
+        "scope": settings.scope if scope is KEEP else scope,
         "code_challenge": pkce.challenge if pkce is not None else None,
         "code_challenge_method": method if pkce is not None else None,
     }
-    return {name: value for name, value in values.items() if value is not None}
+    return {name: value for name, value in values.items() if isinstance(value, str)}
 
 
 class ConsentDriver:
-    """Drives the consent page in a signed-in browser page and catches where it sends the browser."""
+    """Drives the consent page in a signed-in browser page and catches where it sends the browser (either
+    registered redirect URI; their hosts need not exist)."""
 
     def __init__(
         self,
@@ -93,26 +113,66 @@ class ConsentDriver:
     ) -> None:
         self.page, self.settings, self.redactor, self.timeout_ms = page, settings, redactor, timeout_ms
         self.consent = OAuth2ConsentPage(page, web_url, selectors)
-        self.catcher = RedirectCatcher(page.context, settings.redirect_uri, on_code=redactor.add)
+        origins = {_origin(settings.redirect_uri): settings.redirect_uri}
         if settings.other_redirect_uri:
-            RedirectCatcher(page.context, settings.other_redirect_uri, on_code=redactor.add)
+            origins.setdefault(_origin(settings.other_redirect_uri), settings.other_redirect_uri)
+        # one catcher per origin: a second one on the same origin would take every request from the first
+        self.catchers = [RedirectCatcher(page.context, uri, on_code=redactor.add) for uri in origins.values()]
+
+    @property
+    def caught(self) -> list[CaughtRedirect]:
+        """Every request the browser sent to a redirect URI's origin (so far, on this page)."""
+        return [redirect for catcher in self.catchers for redirect in catcher.caught]
+
+    def landed(self) -> bool:
+        return any(catcher.is_redirect_origin(self.page.url) for catcher in self.catchers)
 
     def open(self, params: dict[str, str]) -> None:
         self.consent.open(params)
 
+    def wait_for_outcome(self, shown: Any, timeout_ms: float | None = None) -> None:
+        """Waits until `shown` (a locator) is visible, the browser left the consent page, or the time is up;
+        whichever comes first. Returns either way: the caller says what it found."""
+        deadline = time.monotonic() + (timeout_ms or self.timeout_ms) / 1000
+        while time.monotonic() < deadline:
+            with contextlib.suppress(PlaywrightError):
+                if self.landed() or urlsplit(self.page.url).path != OAuth2ConsentPage.PATH:
+                    return
+                if shown.first.is_visible():
+                    return
+            time.sleep(POLL_S)
+
     def allow(self, params: dict[str, str]) -> CaughtRedirect:
-        """Opens the page with params, clicks Allow, and returns where the browser landed. Raises PlaywrightError
-        (a timeout included) when there was no Allow to click or no redirect came."""
-        self.consent.open(params)
-        self.consent.wait_until_loaded(self.timeout_ms)
+        """Opens the page with params, clicks Allow, and returns where the browser landed. Raises ConsentRefused
+        when the page sent the browser back with an error instead, PlaywrightError (a timeout included) when there
+        was no Allow to click or no redirect came."""
+        self._offered(params)
         self.consent.allow()
-        return self.catcher.wait(self.page, self.timeout_ms)
+        return self._wait_landing()
 
     def go_back(self, params: dict[str, str]) -> CaughtRedirect:
-        self.consent.open(params)
-        self.consent.wait_until_loaded(self.timeout_ms)
+        self._offered(params)
         self.consent.go_back()
-        return self.catcher.wait(self.page, self.timeout_ms)
+        return self._wait_landing()
+
+    def _offered(self, params: dict[str, str]) -> None:
+        self.consent.open(params)
+        self.wait_for_outcome(self.consent.allow_button)
+        if self.landed():
+            query = parse_qs(urlsplit(self.page.url).query)
+            error = query.get("error", ["?"])[0]
+            description = query.get("error_description", [""])[0]
+            raise ConsentRefused(
+                f"the consent page sent the browser back with error={error}"
+                + (f" ({description})" if description else "")
+                + " instead of offering Allow"
+            )
+        if not self.consent.allow_button.is_visible():
+            shown = self.page.locator("body").inner_text()[:200].strip()
+            raise PlaywrightError(f"no Allow button within {self.timeout_ms / 1000:.0f}s; the page shows {shown!r}")
+
+    def _wait_landing(self) -> CaughtRedirect:
+        return self.catchers[0].wait(self.page, self.timeout_ms, also=self.catchers[1:])
 
     def code(self, pkce: Pkce | None = None, redirect_uri: str | None = None, scope: str | None = None) -> IssuedCode:
         """A code for the checks of other rules: through the consent page, with PKCE when asked for (always for a
@@ -124,16 +184,14 @@ class ConsentDriver:
         try:
             landed = self.allow(params)
         except PlaywrightError as error:
-            raise Blocked(
-                f"no code through the consent page ({str(error).splitlines()[0]}); see {ALLOW_RULE}"
-            ) from None
+            raise Blocked(f"no code through the consent page: {str(error).splitlines()[0]}; see {ALLOW_RULE}") from None
         code = landed.code
         if code is None:
             raise Blocked(f"Allow landed without exactly one code; see {ALLOW_RULE}")
         return IssuedCode(code, uri, pkce, params.get("state"))
 
 
-class OAuth2Client:
+class OAuth2Endpoints:
     """The token, refresh and profile endpoints, called as an app calls them (form bodies, RFC 6749 §4.1.3, §6).
     Every token a 200 response issues is masked from then on."""
 
@@ -144,19 +202,19 @@ class OAuth2Client:
         self,
         issued: IssuedCode,
         *,
-        code: str | None = DEFAULT,
-        redirect_uri: str | None = DEFAULT,
-        verifier: str | None = DEFAULT,
-        client_id: str | None = DEFAULT,
-        client_secret: str | None = DEFAULT,
+        code: str | Keep | None = KEEP,
+        redirect_uri: str | Keep | None = KEEP,
+        verifier: str | Keep | None = KEEP,
+        client_id: str | Keep | None = KEEP,
+        client_secret: str | Keep | None = KEEP,
         grant_type: str = "authorization_code",
     ) -> httpx.Response:
         """POST the token endpoint for the issued code; any parameter can be replaced, or left out with None."""
         form = {
             "grant_type": grant_type,
-            "code": issued.code if code is DEFAULT else code,
-            "redirect_uri": issued.redirect_uri if redirect_uri is DEFAULT else redirect_uri,
-            "code_verifier": (issued.pkce.verifier if issued.pkce else None) if verifier is DEFAULT else verifier,
+            "code": issued.code if code is KEEP else code,
+            "redirect_uri": issued.redirect_uri if redirect_uri is KEEP else redirect_uri,
+            "code_verifier": (issued.pkce.verifier if issued.pkce else None) if verifier is KEEP else verifier,
             **self._client(client_id, client_secret),
         }
         return self._post(self.settings.token_url, form)
@@ -165,45 +223,46 @@ class OAuth2Client:
         self,
         refresh_token: str,
         *,
-        client_id: str | None = DEFAULT,
-        client_secret: str | None = DEFAULT,
+        client_id: str | Keep | None = KEEP,
+        client_secret: str | Keep | None = KEEP,
         grant_type: str = "refresh_token",
     ) -> httpx.Response:
-        form = {
-            "grant_type": grant_type,
-            "refresh_token": refresh_token,
-            **self._client(client_id, client_secret),
-        }
+        form = {"grant_type": grant_type, "refresh_token": refresh_token, **self._client(client_id, client_secret)}
         return self._post(self.settings.refresh_url, form)
 
     def tokens(self, issued: IssuedCode) -> dict[str, Any]:
         """The token response of a good exchange, for the checks of other rules (Blocked when there is none)."""
-        response = self.exchange(issued)
-        body = json_object(response)
-        if response.status_code != 200 or not isinstance(body.get("access_token"), str):
-            raise Blocked(
-                f"the code's exchange answered HTTP {response.status_code}, no tokens; see oauth2.token.returns_tokens"
-            )
-        return body
+        return tokens_of(self.exchange(issued))
 
     def me(self, access_token: str) -> httpx.Response:
         return self.http.get(self.settings.me_url, headers={"Authorization": f"Bearer {access_token}"})
 
-    def _client(self, client_id: str | None, client_secret: str | None) -> dict[str, str | None]:
+    def _client(self, client_id: str | Keep | None, client_secret: str | Keep | None) -> dict[str, str | None]:
         secret = self.settings.client_secret.reveal() if self.settings.client_secret is not None else None
         return {
-            "client_id": self.settings.client_id if client_id is DEFAULT else client_id,
-            "client_secret": secret if client_secret is DEFAULT else client_secret,
+            "client_id": self.settings.client_id if client_id is KEEP else client_id,
+            "client_secret": secret if client_secret is KEEP else client_secret,
         }
 
-    def _post(self, url: str, form: dict[str, str | None]) -> httpx.Response:
-        response = self.http.post(url, data={k: v for k, v in form.items() if v is not None})
+    def _post(self, url: str, form: Mapping[str, object]) -> httpx.Response:
+        response = self.http.post(url, data={k: v for k, v in form.items() if isinstance(v, str)})
         if response.status_code == 200:
             body = json_object(response)
             for name in ("access_token", "refresh_token"):
                 if isinstance(body.get(name), str):
                     self.redactor.add(body[name])
         return response
+
+
+def tokens_of(response: httpx.Response) -> dict[str, Any]:
+    """A good exchange's tokens, for the checks of other rules; Blocked (oauth2.token.returns_tokens says why)
+    when the response has none."""
+    body = json_object(response)
+    if response.status_code != 200 or not isinstance(body.get("access_token"), str):
+        raise Blocked(
+            f"the code's exchange answered HTTP {response.status_code}, no tokens; see oauth2.token.returns_tokens"
+        )
+    return body
 
 
 def json_object(response: httpx.Response) -> dict[str, Any]:
@@ -237,3 +296,8 @@ def forged_jwt(claims: dict[str, Any]) -> str:
     body = part(json.dumps(claims).encode())
     signature = hashlib.sha256(secrets.token_bytes(32) + f"{head}.{body}".encode()).digest()
     return f"{head}.{body}.{part(signature)}"
+
+
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"

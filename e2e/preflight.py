@@ -126,9 +126,12 @@ def _is_json_object(response: httpx.Response) -> bool:
 
 
 def check_oauth2_client(http: httpx.Client, oauth2: OAuth2Settings) -> None:
-    """The OAuth2 flow's token endpoint is Cal.com's, knows CAL_OAUTH2_CLIENT_ID and takes its secret: an exchange
-    of a code that does not exist must fail on the code (400 invalid_grant), after the client and its secret passed
-    (OAuthService.exchangeCodeForTokens checks client, redirect_uri, secret, then the code)."""
+    """The OAuth2 flow's token endpoint is Cal.com's, knows CAL_OAUTH2_CLIENT_ID and takes its secret. An exchange
+    of a code that does not exist is refused on the code (400 invalid_grant) once the client, the redirect URI and
+    the secret passed (OAuthService.exchangeCodeForTokens checks them in that order). A redirect URI that is not
+    registered is also invalid_grant, told apart only where the body says redirect_uri_mismatch (API v2, newer
+    routes); elsewhere the consent page says so, in oauth2.consent.allow_redirects_with_code, and the secret is then
+    left unverified here."""
     form = {
         "grant_type": "authorization_code",
         "code": "calcom-e2e-probe",
@@ -141,6 +144,11 @@ def check_oauth2_client(http: httpx.Client, oauth2: OAuth2Settings) -> None:
     body = _json_object(probe)
     error = body.get("error") if body is not None else None
     if probe.status_code == 400 and error == "invalid_grant":
+        if body is not None and body.get("error_description") == "redirect_uri_mismatch":
+            raise Misconfigured(
+                f"CAL_OAUTH2_REDIRECT_URI={oauth2.redirect_uri} is not registered for client {oauth2.client_id} "
+                f"({describe(probe)}): register it exactly, or correct the variable"
+            )
         return
     answered = describe(probe)
     if probe.status_code == 401 and error == "invalid_client":

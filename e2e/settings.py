@@ -98,6 +98,12 @@ class OAuth2Settings:
     def scope(self) -> str:
         return ",".join(self.scopes)
 
+    @property
+    def takes_verifier_with_secret(self) -> bool:
+        """Whether the token endpoint takes code_verifier beside client_secret: the web app's route does; API v2's
+        input pipe (forbidNonWhitelisted) refuses it, so PKCE there is for public clients."""
+        return "/v2/" not in urlsplit(self.token_url).path
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -257,6 +263,13 @@ def oauth2_settings_from_values(values: Mapping[str, str], api_url: str, web_url
             parts = urlsplit(values[name])
             if not parts.scheme or not parts.netloc:
                 raise ConfigError(f"{name}={values[name]!r} is malformed: expected an absolute URI")
+    redirect = urlsplit(values["CAL_OAUTH2_REDIRECT_URI"])
+    if (redirect.scheme, redirect.netloc) == (urlsplit(web_url).scheme, urlsplit(web_url).netloc):
+        raise ConfigError(
+            f"CAL_OAUTH2_REDIRECT_URI={values['CAL_OAUTH2_REDIRECT_URI']!r} is on the web app's origin: the harness "
+            "catches every browser request to the redirect URI's origin, which would take the consent page too; "
+            "register a redirect URI on another host (it need not exist)"
+        )
     scopes = tuple(s for s in values.get("CAL_OAUTH2_SCOPES", LEGACY_PROFILE_SCOPE).replace(",", " ").split() if s)
     if not scopes:
         raise ConfigError("CAL_OAUTH2_SCOPES is empty: give at least one scope, e.g. READ_PROFILE")

@@ -24,7 +24,8 @@ class OAuth2ConsentPage:
         self.web_url = web_url.rstrip("/")
         self.allow_button = page.locator(selectors.oauth2_allow_button)
         self.go_back_button = page.locator(selectors.oauth2_go_back_button)
-        self.permissions = page.locator(selectors.oauth2_permissions)
+        self.scope_permissions = page.locator(selectors.oauth2_scope_permissions)
+        self.legacy_permissions = page.locator(selectors.oauth2_legacy_permissions)
         self.signed_in_user = page.locator(selectors.oauth2_signed_in_user)
         self.heading = page.locator("h1").first
 
@@ -42,9 +43,9 @@ class OAuth2ConsentPage:
     def heading_text(self) -> str:
         return self.heading.inner_text() if self.heading.count() else ""
 
-    def permissions_text(self) -> str:
-        """The permission list as shown (scope-permissions-list or the legacy list), "" when there is none."""
-        return "\n".join(self.permissions.all_inner_texts())
+    def permission_lines(self, permissions: Locator) -> list[str]:
+        """The lines of a permission list as shown (its category headers included), [] when it is not there."""
+        return [line.strip() for text in permissions.all_inner_texts() for line in text.splitlines() if line.strip()]
 
     def text_shown(self, text: str) -> Locator:
         return self.page.get_by_text(text, exact=False)

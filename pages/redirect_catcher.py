@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_plus, urljoin, urlsplit
 
@@ -64,10 +64,10 @@ class RedirectCatcher:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.caught: list[CaughtRedirect] = []
         self.redirect_statuses: list[int] = []
-        context.route(self._is_redirect_origin, self._fulfil)
+        context.route(self.is_redirect_origin, self._fulfil)
         context.route(f"**{AUTHORIZE_PATH}", self._navigate_to_redirect)
 
-    def _is_redirect_origin(self, url: str) -> bool:
+    def is_redirect_origin(self, url: str) -> bool:
         return url == self.origin or url.startswith(self.origin + "/") or url.startswith(self.origin + "?")
 
     def _fulfil(self, route: Route) -> None:
@@ -86,15 +86,19 @@ class RedirectCatcher:
             return
         response = route.fetch(max_redirects=0)
         target = urljoin(route.request.url, response.headers.get("location", ""))
-        if 300 <= response.status < 400 and self._is_redirect_origin(target):
+        if 300 <= response.status < 400 and self.is_redirect_origin(target):
             self.redirect_statuses.append(response.status)
             script = json.dumps(target).replace("</", "<\\/")
             route.fulfill(status=200, content_type="text/html", body=f"<script>location.replace({script})</script>")
         else:
             route.fulfill(response=response)
 
-    def wait(self, page: Page, timeout_ms: float = 15_000) -> CaughtRedirect:
-        """Waits until the page has landed on the redirect origin; returns where it landed."""
+    def wait(self, page: Page, timeout_ms: float = 15_000, also: Sequence[RedirectCatcher] = ()) -> CaughtRedirect:
+        """Waits until the page has landed on the redirect origin (or that of a catcher in `also`); returns where
+        it landed."""
         # landed = the navigation committed; the caught page's load event adds ~0.1 s and tells nothing more
-        page.wait_for_url(self._is_redirect_origin, timeout=timeout_ms, wait_until="commit")
+        catchers = [self, *also]
+        page.wait_for_url(
+            lambda url: any(c.is_redirect_origin(url) for c in catchers), timeout=timeout_ms, wait_until="commit"
+        )
         return CaughtRedirect(page.url)

@@ -22,5 +22,6 @@ class Selectors:
     # the OAuth2 provider's consent page (apps/web/modules/auth/oauth2/authorize-view.tsx)
     oauth2_allow_button: str = "[data-testid=allow-button]"
     oauth2_go_back_button: str = "button:has-text('Go back')"  # no test id in Cal.com
-    oauth2_permissions: str = "[data-testid=scope-permissions-list], [data-testid=legacy-permissions-list]"
+    oauth2_scope_permissions: str = "[data-testid=scope-permissions-list]"
+    oauth2_legacy_permissions: str = "[data-testid=legacy-permissions-list]"  # a legacy client's fixed seven lines
     oauth2_signed_in_user: str = "[data-testid=signed-in-user]"

@@ -69,7 +69,7 @@ def check_no_store(response: httpx.Response, rule_id: str) -> None:
     require("no-cache" in pragma, rule_id, f"Pragma is {response.headers.get('pragma')!r}, expected 'no-cache'")
 
 
-def landing_params(url: str, registered_uri: str, rule_id: str) -> dict[str, list[str]]:
+def check_oauth2_landing(url: str, registered_uri: str, rule_id: str) -> dict[str, list[str]]:
     """The browser landed on the registered URI (scheme, host, path; a bare origin's empty path equals '/', as
     WHATWG URL normalises it), and no token rides in the URL. Returns the landing's query parameters."""
     landed, registered = urlsplit(url), urlsplit(registered_uri)
@@ -93,10 +93,10 @@ def landing_params(url: str, registered_uri: str, rule_id: str) -> dict[str, lis
 
 
 def check_error_redirect(
-    url: str, registered_uri: str, rule_id: str, error: str | tuple[str, ...], state: str | None
+    url: str, registered_uri: str, rule_id: str, error: str | tuple[str, ...], *, state: str
 ) -> None:
-    """An authorization error sent back to the app (RFC 6749 §4.1.2.1): error=..., the state, no code."""
-    params = landing_params(url, registered_uri, rule_id)
+    """An authorization error sent back to the app (RFC 6749 §4.1.2.1): error=..., the state sent, no code."""
+    params = check_oauth2_landing(url, registered_uri, rule_id)
     errors = error if isinstance(error, tuple) else (error,)
     seen = params.get("error", [])
     require(
@@ -105,8 +105,7 @@ def check_error_redirect(
         f"error is {seen[0] if len(seen) == 1 else seen!r}, expected {' or '.join(errors)}",
     )
     require("code" not in params, rule_id, "the error redirect carries a code")
-    if state is not None:
-        require(params.get("state") == [state], rule_id, f"state came back as {params.get('state')!r}")
+    require(params.get("state") == [state], rule_id, f"state came back as {params.get('state')!r}")
 
 
 def _body(response: httpx.Response) -> object:

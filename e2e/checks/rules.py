@@ -189,6 +189,11 @@ RULES = _rules(
         f"{OAUTH2_CONSENT} errors; RFC 6749 §3.1.2.4, RFC 9700 §4.1.3",
     ),
     Rule(
+        "oauth2.consent.unapproved_client_error",
+        "a PENDING or REJECTED client shows its error on the page (to a user who does not own it), never a code",
+        f"{OAUTH2_CONSENT} errors; OAuthService.ensureClientAccessAllowed",
+    ),
+    Rule(
         "oauth2.consent.unknown_scope_redirects",
         "an unknown scope redirects with error=invalid_scope and the state, no code",
         f"{OAUTH2_CONSENT} errors; RFC 6749 §4.1.2.1",
@@ -196,6 +201,11 @@ RULES = _rules(
     Rule(
         "oauth2.consent.rejects_plain_pkce",
         "code_challenge_method=plain redirects with error=invalid_request, no code (S256 only)",
+        f"{OAUTH2_CONSENT} Allow errors; RFC 9700 §2.1.1",
+    ),
+    Rule(
+        "oauth2.consent.public_client_requires_pkce",
+        "Allow for a public client without code_challenge redirects with error=invalid_request, no code",
         f"{OAUTH2_CONSENT} Allow errors; RFC 9700 §2.1.1",
     ),
     # token endpoint
@@ -221,12 +231,17 @@ RULES = _rules(
     ),
     Rule(
         "oauth2.token.rejects_wrong_secret",
-        "a confidential client's wrong or missing secret is 401 invalid_client (exchange and refresh)",
+        "a confidential client's exchange with a wrong or missing secret is 401 invalid_client",
         f"{OAUTH2_TOKEN} errors; RFC 6749 §5.2",
     ),
     Rule(
         "oauth2.token.rejects_unknown_client",
         "an unknown client_id is 401 invalid_client",
+        f"{OAUTH2_TOKEN} errors; RFC 6749 §5.2",
+    ),
+    Rule(
+        "oauth2.token.rejects_missing_parameters",
+        "a token request without code or redirect_uri is 400 invalid_request",
         f"{OAUTH2_TOKEN} errors; RFC 6749 §5.2",
     ),
     Rule(
@@ -242,6 +257,11 @@ RULES = _rules(
     Rule(
         "oauth2.token.pkce_rejects_wrong_verifier",
         "a code_verifier that does not match the code's S256 challenge is 400 invalid_grant",
+        f"{OAUTH2_TOKEN} PKCE; RFC 7636 §4.6",
+    ),
+    Rule(
+        "oauth2.token.pkce_accepts_s256_verifier",
+        "a code issued with an S256 challenge is exchanged with its verifier (200)",
         f"{OAUTH2_TOKEN} PKCE; RFC 7636 §4.6",
     ),
     Rule(
@@ -280,6 +300,16 @@ RULES = _rules(
         "an access token sent as refresh_token is 400 invalid_grant",
         f"{OAUTH2_REFRESH} errors; RFC 6749 §5.2",
     ),
+    Rule(
+        "oauth2.refresh.rejects_wrong_secret",
+        "a confidential client's refresh with a wrong secret is 401 invalid_client",
+        f"{OAUTH2_REFRESH} errors; RFC 6749 §6",
+    ),
+    Rule(
+        "oauth2.refresh.token_bound_to_client",
+        "a refresh token issued to one client is refused to another with invalid_grant",
+        f"{OAUTH2_REFRESH} errors; RFC 6749 §6",
+    ),
     # the token at work
     Rule(
         "oauth2.me.accepts_access_token",
@@ -290,6 +320,11 @@ RULES = _rules(
     Rule(
         "oauth2.me.rejects_unknown_token",
         "the profile endpoint refuses a well-formed JWT it did not sign",
+        f"{OAUTH2_ME}; RFC 6750 §3.1",
+    ),
+    Rule(
+        "oauth2.me.requires_profile_scope",
+        "the profile endpoint refuses an access token whose scope lacks the profile scope",
         f"{OAUTH2_ME}; RFC 6750 §3.1",
     ),
     Rule(

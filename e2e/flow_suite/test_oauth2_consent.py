@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,32 +13,40 @@ from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from e2e.checks import require
-from e2e.checks.oauth2 import check_error_redirect, landing_params
-from e2e.oauth2_flow import ConsentDriver, Pkce, consent_params
+from e2e.checks.oauth2 import check_error_redirect, check_oauth2_landing
+from e2e.oauth2_flow import ConsentDriver, ConsentRefused, Pkce, consent_params
+from e2e.settings import OAuth2Settings
 from pages import LoginPage, OAuth2ConsentPage
 
 pytestmark = [pytest.mark.oauth2, pytest.mark.browser]
-BOUND_MS = 5_000  # a working page shows its outcome within; one that does not is reported, not waited on longer
-# on-page errors (OAUTH_ERROR_REASONS; the 2025 page says only "Unauthorized" for an unknown client)
-UNKNOWN_CLIENT_TEXTS = ("OAuth client with ID not found", "Unauthorized")
+PAGE_MS = 15_000  # what a page may take to show its outcome (a dev server compiles a route on first use)
+UNKNOWN_CLIENT_TEXT = "OAuth client with ID not found"  # OAUTH_ERROR_REASONS.client_not_found
 REDIRECT_MISMATCH_TEXT = "does not match"  # "redirect_uri does not match [any of] the OAuth client's ..."
+UNAPPROVED_TEXTS = {"PENDING": "OAuth client is not approved", "REJECTED": "OAuth client has been rejected"}
+LEGACY_SCOPES = {"READ_BOOKING", "READ_PROFILE"}  # a legacy client's page lists its fixed seven lines for these
 AWKWARD_STATE = 'a b&c=d/é?#%+"<x>'
 
 
-def _visible(locator: Locator, timeout_ms: float = BOUND_MS) -> bool:
+def _visible(locator: Locator, timeout_ms: float = PAGE_MS) -> bool:
     with contextlib.suppress(PlaywrightTimeout):
         locator.wait_for(state="visible", timeout=timeout_ms)
         return True
     return False
 
 
-def _allowed(driver: ConsentDriver, params: dict[str, str], rule_id: str) -> str:
-    """Allow clicked; the URL the browser landed on, or the rule's failure saying what the page did instead."""
+def _shown(driver: ConsentDriver) -> str:
+    return driver.page.locator("body").inner_text()[:200].strip()
+
+
+def _landing_after_allow(driver: ConsentDriver, params: dict[str, str], rule_id: str) -> str:
+    """Allow clicked; the URL the browser landed on (also an error sent back before Allow was offered), or the
+    rule's failure saying what the page did instead."""
     try:
         return driver.allow(params).url
+    except ConsentRefused:
+        return driver.page.url
     except PlaywrightError as error:
-        shown = driver.page.locator("body").inner_text()[:200].strip()
-        require(False, rule_id, f"no redirect after Allow ({str(error).splitlines()[0]}); the page shows {shown!r}")
+        require(False, rule_id, f"no redirect after Allow: {str(error).splitlines()[0]}")
         raise
 
 
@@ -46,10 +55,10 @@ def test_consent_without_session_goes_to_login_and_back(page, settings, oauth2_s
     rule = "oauth2.consent.requires_login"
     login = LoginPage(page, settings.web_url, page_selectors)
     consent = OAuth2ConsentPage(page, settings.web_url, page_selectors)
-    params = consent_params(oauth2_settings)
-    consent.open(params)
+    consent.open(consent_params(oauth2_settings))
     _visible(login.form.or_(consent.allow_button).first)
-    require(login.is_current(), rule, "the consent page did not send the browser to log in: it rendered without one")
+    require(not consent.allow_button.is_visible(), rule, "the consent page offered Allow without a session")
+    require(login.is_current(), rule, f"no login page within {PAGE_MS / 1000:.0f}s; the browser is on {page.url!r}")
     callback = parse_qs(urlsplit(page.url).query).get("callbackUrl", [""])[0]
     require(
         OAuth2ConsentPage.PATH.lstrip("/") in callback and oauth2_settings.client_id in callback,
@@ -58,7 +67,7 @@ def test_consent_without_session_goes_to_login_and_back(page, settings, oauth2_s
     )
     login.login(settings.user_email, settings.user_password.reveal())
     require(
-        _visible(consent.allow_button, 15_000),
+        _visible(consent.allow_button),
         rule,
         f"after logging in the browser is on {urlsplit(page.url).path}, not back on the consent page",
     )
@@ -71,25 +80,29 @@ def test_consent_names_client_and_lists_permissions(consent_driver: ConsentDrive
     rule = "oauth2.consent.names_client_and_scopes"
     consent = consent_driver.consent
     consent_driver.open(consent_params(oauth2_settings))
-    require(
-        _visible(consent.allow_button),
-        rule,
-        f"no Allow button; the page shows {consent.page.locator('body').inner_text()[:200].strip()!r}",
-    )
+    consent_driver.wait_for_outcome(consent.allow_button)
+    require(consent.allow_button.is_visible(), rule, f"no Allow button; the page shows {_shown(consent_driver)!r}")
     heading = consent.heading_text()
     require(heading.strip(), rule, "the consent page has no heading naming who asks")
-    if oauth2_settings.client_name:  # the sandbox's, or CAL_OAUTH2_CLIENT_NAME
+    if oauth2_settings.client_name:  # the sandbox's, or CAL_OAUTH2_CLIENT_NAME (without it, only a heading is asked)
         require(
             oauth2_settings.client_name in heading,
             rule,
             f"the heading {heading!r} does not name the client {oauth2_settings.client_name!r}",
         )
-    require(
-        consent.permissions_text().strip(),
-        rule,
-        "no permission list (scope-permissions-list or legacy-permissions-list)",
-    )
-    require(_visible(consent.go_back_button, 1_000), rule, "no Go back button")
+    if set(oauth2_settings.scopes) <= LEGACY_SCOPES:
+        lines = consent.permission_lines(consent.legacy_permissions)
+        require(lines, rule, "no legacy permission list ([data-testid=legacy-permissions-list]) for legacy scopes")
+    else:
+        lines = consent.permission_lines(consent.scope_permissions)
+        resources = {scope.rsplit("_", 1)[0] for scope in oauth2_settings.scopes}  # READ+WRITE show as one line
+        require(
+            len(lines) >= len(resources),
+            rule,
+            f"the permission list ([data-testid=scope-permissions-list]) shows {len(lines)} line(s) for the scopes "
+            f"{', '.join(oauth2_settings.scopes)}",
+        )
+    require(consent.go_back_button.is_visible(), rule, "no Go back button")
 
 
 @pytest.mark.smoke
@@ -97,7 +110,12 @@ def test_consent_names_client_and_lists_permissions(consent_driver: ConsentDrive
 def test_allow_lands_with_code_and_state(consent_driver: ConsentDriver, oauth2_settings):
     rule = "oauth2.consent.allow_redirects_with_code"
     params = consent_params(oauth2_settings, pkce=Pkce.new() if oauth2_settings.is_public else None)
-    landed = landing_params(_allowed(consent_driver, params, rule), oauth2_settings.redirect_uri, rule)
+    try:
+        url = consent_driver.allow(params).url
+    except PlaywrightError as error:  # ConsentRefused included: the page said why
+        require(False, rule, f"no code: {str(error).splitlines()[0]}")
+        raise
+    landed = check_oauth2_landing(url, oauth2_settings.redirect_uri, rule)
     codes = landed.get("code", [])
     require(len(codes) == 1 and codes[0], rule, f"expected exactly one non-empty code, found {len(codes)}")
     require("error" not in landed, rule, f"the redirect carries error={landed.get('error')}")
@@ -107,14 +125,13 @@ def test_allow_lands_with_code_and_state(consent_driver: ConsentDriver, oauth2_s
 @pytest.mark.rule("oauth2.consent.state_round_trip")
 def test_awkward_state_comes_back_unchanged(consent_driver: ConsentDriver, oauth2_settings):
     rule = "oauth2.consent.state_round_trip"
-    params = consent_params(
-        oauth2_settings, state=AWKWARD_STATE, pkce=Pkce.new() if oauth2_settings.is_public else None
+    pkce = Pkce.new() if oauth2_settings.is_public else None
+    params = consent_params(oauth2_settings, state=AWKWARD_STATE, pkce=pkce)
+    landed = check_oauth2_landing(
+        _landing_after_allow(consent_driver, params, rule), oauth2_settings.redirect_uri, rule
     )
-    landed = landing_params(_allowed(consent_driver, params, rule), oauth2_settings.redirect_uri, rule)
     require(
-        landed.get("state") == [AWKWARD_STATE],
-        rule,
-        f"state {AWKWARD_STATE!r} came back as {landed.get('state')!r}",
+        landed.get("state") == [AWKWARD_STATE], rule, f"state {AWKWARD_STATE!r} came back as {landed.get('state')!r}"
     )
 
 
@@ -127,35 +144,25 @@ def test_go_back_lands_with_access_denied(consent_driver: ConsentDriver, oauth2_
     except PlaywrightError as error:
         require(False, rule, f"Go back did not land on the redirect URI: {str(error).splitlines()[0]}")
         raise
-    check_error_redirect(url, oauth2_settings.redirect_uri, rule, "access_denied", params["state"])
+    check_error_redirect(url, oauth2_settings.redirect_uri, rule, "access_denied", state=params["state"])
 
 
-def _stays_with_error(driver: ConsentDriver, params: dict[str, str], texts: tuple[str, ...], rule: str) -> None:
-    """The page shows one of texts, stays on the consent page, and nothing reached the redirect URI."""
+def _stays_with_error(driver: ConsentDriver, params: dict[str, str], text: str, rule: str) -> None:
+    """The page shows text, stays on the consent page, offers no Allow, and nothing reached a redirect URI."""
     driver.open(params)
-    shown = driver.consent.text_shown(texts[0])
-    for text in texts[1:]:
-        shown = shown.or_(driver.consent.text_shown(text))
-    _visible(shown.first.or_(driver.consent.allow_button).first)
-    require(not driver.catcher.caught, rule, "the browser was sent to the redirect URI")
-    require(
-        urlsplit(driver.page.url).path == OAuth2ConsentPage.PATH,
-        rule,
-        f"the browser left the consent page for {urlsplit(driver.page.url).path}",
-    )
+    shown = driver.consent.text_shown(text)
+    driver.wait_for_outcome(shown.or_(driver.consent.allow_button))
+    require(not driver.caught, rule, "the browser was sent to the redirect URI")
+    path = urlsplit(driver.page.url).path
+    require(path == OAuth2ConsentPage.PATH, rule, f"the browser left the consent page for {path}")
     require(not driver.consent.allow_button.is_visible(), rule, "the consent page offers Allow instead of an error")
-    require(
-        shown.first.is_visible(),
-        rule,
-        f"no error shown (expected {' or '.join(map(repr, texts))}); "
-        f"the page shows {driver.page.locator('body').inner_text()[:200].strip()!r}",
-    )
+    require(shown.first.is_visible(), rule, f"no error {text!r} shown; the page shows {_shown(driver)!r}")
 
 
 @pytest.mark.rule("oauth2.consent.unknown_client_error")
 def test_unknown_client_shows_error_without_redirect(consent_driver: ConsentDriver, oauth2_settings):
     params = consent_params(oauth2_settings, client_id="unknown" + secrets.token_hex(8))
-    _stays_with_error(consent_driver, params, UNKNOWN_CLIENT_TEXTS, "oauth2.consent.unknown_client_error")
+    _stays_with_error(consent_driver, params, UNKNOWN_CLIENT_TEXT, "oauth2.consent.unknown_client_error")
 
 
 @pytest.mark.rule("oauth2.consent.unregistered_redirect_uri_error")
@@ -163,9 +170,18 @@ def test_unregistered_redirect_uri_shows_error_without_redirect(consent_driver: 
     # the registered URI with more path: what a prefix match would let through to an attacker's page
     unregistered = oauth2_settings.redirect_uri.split("?")[0].rstrip("/") + "/evil"
     params = consent_params(oauth2_settings, redirect_uri=unregistered)
-    _stays_with_error(
-        consent_driver, params, (REDIRECT_MISMATCH_TEXT,), "oauth2.consent.unregistered_redirect_uri_error"
-    )
+    _stays_with_error(consent_driver, params, REDIRECT_MISMATCH_TEXT, "oauth2.consent.unregistered_redirect_uri_error")
+
+
+@pytest.mark.sandbox_only
+@pytest.mark.rule("oauth2.consent.unapproved_client_error")
+@pytest.mark.parametrize("status", ["PENDING", "REJECTED"])
+def test_unapproved_client_shows_error_without_redirect(
+    consent_driver: ConsentDriver, oauth2_settings, sandbox_admin, status
+):
+    client = sandbox_admin.create_oauth2_client([oauth2_settings.redirect_uri], status=status, name=f"{status} App")
+    params = consent_params(oauth2_settings, client_id=client["client_id"])
+    _stays_with_error(consent_driver, params, UNAPPROVED_TEXTS[status], "oauth2.consent.unapproved_client_error")
 
 
 @pytest.mark.rule("oauth2.consent.unknown_scope_redirects")
@@ -173,13 +189,11 @@ def test_unknown_scope_redirects_with_invalid_scope(consent_driver: ConsentDrive
     rule = "oauth2.consent.unknown_scope_redirects"
     params = consent_params(oauth2_settings, scope="NOT_A_CALCOM_SCOPE")
     consent_driver.open(params)
-    try:
-        url = consent_driver.catcher.wait(consent_driver.page, BOUND_MS).url
-    except PlaywrightError:
-        shown = consent_driver.page.locator("body").inner_text()[:200].strip()
-        require(False, rule, f"no redirect within {BOUND_MS / 1000:.0f}s; the page shows {shown!r}")
-        raise
-    check_error_redirect(url, oauth2_settings.redirect_uri, rule, "invalid_scope", params["state"])
+    consent_driver.wait_for_outcome(consent_driver.consent.allow_button)
+    require(consent_driver.landed(), rule, f"no redirect back to the app; the page shows {_shown(consent_driver)!r}")
+    check_error_redirect(
+        consent_driver.page.url, oauth2_settings.redirect_uri, rule, "invalid_scope", state=params["state"]
+    )
 
 
 @pytest.mark.rule("oauth2.consent.rejects_plain_pkce")
@@ -188,5 +202,28 @@ def test_plain_pkce_is_refused(consent_driver: ConsentDriver, oauth2_settings):
     pkce = Pkce.new()
     params = {**consent_params(oauth2_settings, pkce=pkce), "code_challenge": pkce.verifier}
     params["code_challenge_method"] = "plain"
-    url = _allowed(consent_driver, params, rule)
-    check_error_redirect(url, oauth2_settings.redirect_uri, rule, "invalid_request", params["state"])
+    url = _landing_after_allow(consent_driver, params, rule)
+    check_error_redirect(url, oauth2_settings.redirect_uri, rule, "invalid_request", state=params["state"])
+
+
+@pytest.fixture
+def public_client(oauth2_settings: OAuth2Settings, settings, request) -> OAuth2Settings:
+    """The configured client when it is public, else (sandbox) a public client registered for the same URI."""
+    if oauth2_settings.is_public:
+        return oauth2_settings
+    if settings.sandbox is None:
+        pytest.skip("needs a public client: CAL_OAUTH2_CLIENT_ID is confidential (run again with a public one)")
+    admin = request.getfixturevalue("sandbox_admin")
+    client = admin.create_oauth2_client([oauth2_settings.redirect_uri], type="public", name="Public App")
+    return replace(oauth2_settings, client_id=client["client_id"], client_secret=None, client_name="Public App")
+
+
+@pytest.mark.rule("oauth2.consent.public_client_requires_pkce")
+def test_public_client_without_pkce_is_refused(
+    signed_in_page, public_client: OAuth2Settings, settings, page_selectors, redactor
+):
+    rule = "oauth2.consent.public_client_requires_pkce"
+    driver = ConsentDriver(signed_in_page, public_client, settings.web_url, page_selectors, redactor, PAGE_MS)
+    params = consent_params(public_client)  # no code_challenge
+    url = _landing_after_allow(driver, params, rule)
+    check_error_redirect(url, public_client.redirect_uri, rule, "invalid_request", state=params["state"])

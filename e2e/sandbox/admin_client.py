@@ -1,5 +1,6 @@
-"""The harness's client for the sandbox's test-support API (admin_api.py): a second client, a fresh user, the
-clock moved on. Sandbox-only checks use it through the `sandbox_admin` fixture."""
+"""The harness's client for the sandbox's test-support API (admin_api.py): a second client (of the platform
+OAuth flow or of the OAuth2 provider), a fresh user, the clock moved on. Sandbox-only checks use it through the
+`sandbox_admin` fixture."""
 
 from __future__ import annotations
 
@@ -20,6 +21,31 @@ class SandboxAdmin:
         response = self.http.post(
             "/__sandbox/clients", json={"name": name, "redirectUris": redirect_uris}, headers=self.headers
         )
+        response.raise_for_status()
+        return response.json()
+
+    def create_oauth2_client(
+        self,
+        redirect_uris: list[str],
+        type: str = "confidential",
+        scopes: list[str] | None = None,
+        status: str = "APPROVED",
+        name: str = "Second OAuth2 Client",
+        owner_id: int | None = None,
+    ) -> dict[str, Any]:
+        """An OAuth2 provider client (POST /__sandbox/oauth2/clients): type confidential|public, scopes Cal.com
+        access scopes (None: a legacy client), status APPROVED|PENDING|REJECTED, owner_id the owning user (None:
+        nobody, so a PENDING client is refused to every user). Returns {client_id, secret} (secret None if public)."""
+        body: dict[str, Any] = {
+            "name": name,
+            "redirect_uris": redirect_uris,
+            "type": type,
+            "scopes": scopes or [],
+            "status": status,
+        }
+        if owner_id is not None:
+            body["owner_id"] = owner_id
+        response = self.http.post("/__sandbox/oauth2/clients", json=body, headers=self.headers)
         response.raise_for_status()
         return response.json()
 

@@ -68,9 +68,20 @@ OAUTH2_FAULTS = (
         "unknown scope names are dropped: consent shown, code issued",
     ),
     _oauth2(
+        "unapproved-client-allowed",
+        "consent.unapproved_client_error",
+        "a PENDING or REJECTED client's consent page shows consent, and Allow gives a code (the exchange still "
+        "refuses it)",
+    ),
+    _oauth2(
         "plain-pkce-accepted",
         "consent.rejects_plain_pkce",
         "code_challenge_method=plain is accepted (the verifier compared as-is)",
+    ),
+    _oauth2(
+        "public-client-without-pkce",
+        "consent.public_client_requires_pkce",
+        "Allow for a public client without code_challenge gives a code (no challenge stored)",
     ),
     _oauth2("token-without-expires-in", "token.returns_tokens", "the token response lacks expires_in and token_type"),
     _oauth2("token-cacheable", "token.no_store", "token and refresh responses lack Cache-Control no-store and Pragma"),
@@ -79,9 +90,14 @@ OAUTH2_FAULTS = (
     _oauth2(
         "secret-unchecked",
         "token.rejects_wrong_secret",
-        "the confidential client's secret is not checked (exchange and refresh)",
+        "the exchange does not check the confidential client's secret (refresh still does)",
     ),
     _oauth2("unknown-client-400", "token.rejects_unknown_client", "an unknown client_id is 400 invalid_request"),
+    _oauth2(
+        "missing-code-500",
+        "token.rejects_missing_parameters",
+        'a token request with a client_id but without code or redirect_uri is 500 {"error":"error_code_exchange"}',
+    ),
     _oauth2(
         "token-redirect-uri-unchecked", "token.rejects_unregistered_redirect_uri", "the exchange ignores redirect_uri"
     ),
@@ -92,6 +108,11 @@ OAUTH2_FAULTS = (
         REFERENCE,
     ),
     _oauth2("pkce-unchecked", "token.pkce_rejects_wrong_verifier", "the code_verifier is not compared"),
+    _oauth2(
+        "pkce-hex-digest",
+        "token.pkce_accepts_s256_verifier",
+        "the S256 check compares the challenge with hex(sha256(verifier)): the right verifier is 400 invalid_grant",
+    ),
     _oauth2(
         "pkce-verifier-optional",
         "token.pkce_requires_verifier",
@@ -111,6 +132,17 @@ OAUTH2_FAULTS = (
         "refresh-accepts-access-token", "refresh.rejects_access_token", "refresh does not check the token_type claim"
     ),
     _oauth2(
+        "refresh-secret-unchecked",
+        "refresh.rejects_wrong_secret",
+        "refresh does not check the confidential client's secret (the exchange still does)",
+    ),
+    _oauth2(
+        "refresh-any-client",
+        "refresh.token_bound_to_client",
+        "refresh does not compare the refresh token's clientId claim with client_id: another client's token is "
+        "refreshed, the new pair issued to the requesting client",
+    ),
+    _oauth2(
         "replay-keeps-family",
         "advisory.replay_revokes_family",
         "replaying a rotated-out refresh token leaves its successor valid (as the calcom persona does)",
@@ -119,6 +151,11 @@ OAUTH2_FAULTS = (
     _oauth2("me-refuses-tokens", "me.accepts_access_token", "/api/auth/oauth/me answers 401 for a good token"),
     _oauth2("me-accepts-refresh-token", "me.rejects_refresh_token", "me does not check the token_type claim"),
     _oauth2("me-signature-unchecked", "me.rejects_unknown_token", "me accepts a JWT signed with another key"),
+    _oauth2(
+        "me-ignores-scope",
+        "me.requires_profile_scope",
+        "/api/auth/oauth/me answers a token without READ_PROFILE, and GET /v2/me a scoped token without PROFILE_READ",
+    ),
     _oauth2("access-lifetime-1h", "tokens.lifetimes", "the access JWT lives 3600 s while expires_in says 1800"),
     _oauth2("claims-wrong-client", "tokens.claims", "the access token's clientId claim is another client's id"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from .deviations import active
 from .errors import ApiError
 from .oauth2_scopes import PROFILE_SCOPE, is_legacy_token
 from .oauth2_tokens import ACCESS, decode
@@ -21,7 +22,8 @@ def third_party_user(request: Request, token: str) -> User | None:
         return None
     scopes = payload.get("scope")
     scopes = [scope for scope in scopes if isinstance(scope, str)] if isinstance(scopes, list) else []
-    if not is_legacy_token(scopes) and PROFILE_SCOPE not in scopes:
+    scope_checked = not active(request, "oauth2-me-ignores-scope")
+    if scope_checked and not is_legacy_token(scopes) and PROFILE_SCOPE not in scopes:
         raise ApiError(
             403,
             f"insufficient_scope: token does not have the required scopes. Required: {PROFILE_SCOPE}. "

@@ -71,7 +71,7 @@ def client_for_authorization(
     if not redirect_registered(request, redirect_uri, client):
         raise AuthorizeError(REDIRECT_URI_MISMATCH, "BAD_REQUEST")
     refusal = status_refusal(client, user_id)
-    if refusal:
+    if refusal and not active(request, "oauth2-unapproved-client-allowed"):
         raise AuthorizeError(refusal, "UNAUTHORIZED")
     if not is_legacy_client(client.scopes) and not scopes:
         raise AuthorizeError(SCOPE_REQUIRED, "BAD_REQUEST")
@@ -84,7 +84,8 @@ def client_for_authorization(
 
 def check_pkce_request(request: Request, client: OAuth2Client, challenge: str | None, method: str | None) -> None:
     """`generateAuthorizationCode`'s PKCE checks (L170-184): a public client needs a challenge, a challenge S256."""
-    if client.client_type == "PUBLIC" and not challenge:
+    challenge_required = not active(request, "oauth2-public-client-without-pkce")
+    if client.client_type == "PUBLIC" and not challenge and challenge_required:
         raise AuthorizeError(CHALLENGE_REQUIRED, "BAD_REQUEST")
     allowed = ("S256", "plain") if active(request, "oauth2-plain-pkce-accepted") else ("S256",)
     if challenge and method not in allowed:

@@ -77,6 +77,10 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
-def pkce_matches(verifier: str, challenge: str, method: str | None) -> bool:
-    expected = verifier if method == "plain" else s256(verifier)
+def pkce_matches(verifier: str, challenge: str, method: str | None, hex_digest: bool = False) -> bool:
+    """hex_digest: S256 computed as hex(sha256(verifier)), the wrong encoding (a fault)."""
+    if method == "plain":
+        expected = verifier
+    else:
+        expected = hashlib.sha256(verifier.encode()).hexdigest() if hex_digest else s256(verifier)
     return hmac.compare_digest(expected.encode(), challenge.encode())

@@ -56,11 +56,14 @@ def _grant_type_error(request: Request, grant_type: str | None, expected: str) -
     return _error(request, 400, "invalid_request", f"grant_type must be '{expected}'")
 
 
-def _client_error(request: Request, client: OAuth2Client | None, secret: str | None) -> JSONResponse | None:
-    """Client authentication: the client exists and, when confidential, the body's client_secret matches."""
+def _client_error(
+    request: Request, client: OAuth2Client | None, secret: str | None, unchecked_fault: str
+) -> JSONResponse | None:
+    """Client authentication: the client exists and, when confidential, the body's client_secret matches.
+    unchecked_fault: the route's fault that skips the secret check."""
     if client is None:
         return _error(request, 401, "invalid_client", "client_not_found")
-    secret_checked = not active(request, "oauth2-secret-unchecked")
+    secret_checked = not active(request, unchecked_fault)
     if client.client_type == CONFIDENTIAL and secret_checked and not client.secret_matches(secret):
         return _error(request, 401, "invalid_client", "invalid_client_credentials")
     return None
@@ -77,7 +80,8 @@ def _pkce_error(request: Request, client: OAuth2Client, code: AuthCode, verifier
         return None if active(request, "oauth2-pkce-verifier-optional") else missing
     if active(request, "oauth2-pkce-unchecked"):
         return None
-    if pkce_matches(verifier, code.code_challenge, code.code_challenge_method):
+    hex_digest = active(request, "oauth2-pkce-hex-digest")
+    if pkce_matches(verifier, code.code_challenge, code.code_challenge_method, hex_digest=hex_digest):
         return None
     return _error(request, 400, "invalid_grant", "pkce_verification_failed")
 
@@ -127,6 +131,8 @@ async def token(request: Request) -> Response:
     form = await _form(request)
     client_id, code, redirect_uri = form.get("client_id"), form.get("code"), form.get("redirect_uri")
     if not client_id or not code or not redirect_uri:
+        if client_id and active(request, "oauth2-missing-code-500"):  # the service's throw, caught as any other
+            return JSONResponse({"error": "error_code_exchange"}, status_code=500)
         return _error(request, 400, "invalid_request", "client_id, code and redirect_uri are required")
     refused = _grant_type_error(request, form.get("grant_type"), "authorization_code")
     if refused:
@@ -138,7 +144,7 @@ async def token(request: Request) -> Response:
     redirect_checked = not active(request, "oauth2-token-redirect-uri-unchecked")
     if client is not None and redirect_checked and not redirect_registered(request, redirect_uri, client):
         return _error(request, 400, "invalid_grant", "redirect_uri_mismatch")
-    refused = _client_error(request, client, form.get("client_secret"))
+    refused = _client_error(request, client, form.get("client_secret"), "oauth2-secret-unchecked")
     if refused or client is None:
         return refused or Response(status_code=500)
     row = o2.code(code)
@@ -181,7 +187,7 @@ async def refresh_token(request: Request) -> Response:
         return _error(request, 400, "invalid_request", "refresh_token is required")
     o2 = oauth2_store(request)
     client = o2.client(client_id)
-    refused = _client_error(request, client, form.get("client_secret"))
+    refused = _client_error(request, client, form.get("client_secret"), "oauth2-refresh-secret-unchecked")
     if refused or client is None:
         return refused or Response(status_code=500)
     store = _store(request)
@@ -190,7 +196,7 @@ async def refresh_token(request: Request) -> Response:
     user_id = payload.get("userId") if payload else None
     if payload is None or payload.get("token_type") not in accepted_types or not isinstance(user_id, int):
         return _error(request, 400, "invalid_grant", "invalid_refresh_token")
-    if payload.get("clientId") != client.client_id:
+    if payload.get("clientId") != client.client_id and not active(request, "oauth2-refresh-any-client"):
         return _error(request, 400, "invalid_grant", "client_id_mismatch")
     refusal = status_refusal(client, user_id)
     if refusal:
@@ -233,12 +239,18 @@ async def me(request: Request) -> Response:
         return JSONResponse(UNAUTHORIZED, status_code=401)
     scopes = payload.get("scope")
     user_id = payload.get("userId")
-    if not isinstance(scopes, list) or LEGACY_PROFILE_SCOPE not in scopes or not isinstance(user_id, int):
+    scope_checked = not active(request, "oauth2-me-ignores-scope")
+    if not isinstance(user_id, int) or (scope_checked and not _has_profile_scope(scopes)):
         return JSONResponse(UNAUTHORIZED, status_code=401)
     user = store.user_by_id(user_id)
     if user is None:
         return JSONResponse(UNAUTHORIZED, status_code=401)
     return JSONResponse({"username": user.username}, status_code=201)
+
+
+def _has_profile_scope(scopes: object) -> bool:
+    """`isAuthorized(token, ["READ_PROFILE"])` (packages/features/auth/lib/oAuthAuthorization.ts L15-19)."""
+    return isinstance(scopes, list) and LEGACY_PROFILE_SCOPE in scopes
 
 
 def _reason(message: str) -> str:

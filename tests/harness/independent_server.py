@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 KEY = secrets.token_bytes(32)
 LOCK = threading.Lock()
 NAMES = {400: "BadRequestException", 401: "UnauthorizedException", 404: "NotFoundException"}
-COOKIE = "calsession"
+COOKIE = "next-auth.session-token"  # NextAuth's session cookie, which Cal.com's login sets (CONTRACT §2)
 
 
 def b64(raw: bytes) -> str:

@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # same rule that is a different failure.
 SAMPLES = {
     ("oauth2-unsupported-grant-type-invalid-request", "oauth2.token.rejects_unsupported_grant_type"): (
-        "test_oauth2_token.py::test_unknown_grant_type_is_unsupported[chromium]",
+        "test_oauth2_token_endpoint.py::test_unknown_grant_type_is_unsupported[chromium]",
         "error is 'invalid_request', expected 'unsupported_grant_type'",
         "expected HTTP 400, got 500 (error 'server_error')",
     ),
     ("oauth2-code-not-bound-to-redirect-uri", "oauth2.token.redirect_uri_bound_to_code"): (
-        "test_oauth2_token.py::test_code_is_bound_to_its_redirect_uri[chromium]",
+        "test_oauth2_token_endpoint.py::test_code_is_bound_to_its_redirect_uri[chromium]",
         "expected HTTP 400, got 200 (body keys: access_token, expires_in, refresh_token, token_type)",
         "error is 'invalid_request', expected 'invalid_grant'",
     ),

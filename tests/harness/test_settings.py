@@ -196,8 +196,9 @@ def test_oauth2_public_client_with_new_scopes_reads_v2_me():
         ({**OAUTH2, "CAL_OAUTH2_REDIRECT_URI": "/cb"}, "^CAL_OAUTH2_REDIRECT_URI='/cb' is malformed"),
         ({**OAUTH2, "CAL_OAUTH2_TOKEN_URL": "token"}, "^CAL_OAUTH2_TOKEN_URL='token' is malformed"),
         ({**OAUTH2, "CAL_OAUTH2_SCOPES": " , "}, "^CAL_OAUTH2_SCOPES is empty"),
+        ({**OAUTH2, "CAL_OAUTH2_REDIRECT_URI": "https://app.example.test/cb"}, "is on the web app's origin"),
     ],
-    ids=["stray", "no-redirect", "relative-redirect", "bad-endpoint", "no-scopes"],
+    ids=["stray", "no-redirect", "relative-redirect", "bad-endpoint", "no-scopes", "redirect-on-web-origin"],
 )
 def test_oauth2_mistakes_are_named(values, message):
     with pytest.raises(ConfigError, match=message):

@@ -11,6 +11,7 @@ import httpx
 import jwt
 import pytest
 
+from e2e.sandbox.admin_client import SandboxAdmin
 from e2e.sandbox.info import SandboxInfo
 
 from .conftest import shift_clock
@@ -41,6 +42,13 @@ def info(any_sandbox: SandboxInfo) -> SandboxInfo:
 def http(info: SandboxInfo) -> Iterator[httpx.Client]:
     with web_session(info) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def sandbox_admin(info: SandboxInfo) -> Iterator[SandboxAdmin]:
+    """The harness's admin client, as its `sandbox_admin` fixture makes it (on the API's base URL)."""
+    with httpx.Client(base_url=info.api_url, timeout=10) as api:
+        yield SandboxAdmin(api, info.admin_key)
 
 
 def is_calcom(info: SandboxInfo) -> bool:
@@ -108,16 +116,44 @@ def test_scoped_clients_need_a_scope_within_their_registration(http, info):
     [
         ("PENDING", False, "OAuth client is not approved"),
         ("PENDING", True, None),
+        ("REJECTED", False, "OAuth client has been rejected"),
         ("REJECTED", True, "OAuth client has been rejected"),
     ],
 )
 def test_client_status_is_enforced_on_the_page(http, info, status, owned, message):
+    """ensureClientAccessAllowed: the page's call and Allow's are refused (401 UNAUTHORIZED, no code)."""
     made = create_client(info, status=status, owner_id=info.user_id if owned else None)
     response = client_for_authorization(http, info, made["client_id"])
+    allowed = allow(http, info, client_id=made["client_id"])
     if message is None:
-        assert response.status_code == 200
+        assert response.status_code == 200 and allowed.status_code == 200
     else:
-        assert response.json()["error"]["message"] == message
+        for refused in (response, allowed):
+            assert refused.status_code == 401
+            assert refused.json()["error"] == {"message": message, "code": "UNAUTHORIZED"}
+
+
+def test_sandbox_admin_creates_oauth2_clients(http, info, sandbox_admin):
+    """SandboxAdmin.create_oauth2_client (the harness's): public, PENDING, REJECTED, scoped or a second client."""
+    uris = [info.oauth2_redirect_uri]
+    second = sandbox_admin.create_oauth2_client(uris, name="Second App")
+    assert re.fullmatch(r"[0-9a-f]{64}", second["client_id"]) and len(second["secret"]) == 64
+    named = client_for_authorization(http, info, second["client_id"]).json()
+    assert named["client"]["name"] == "Second App"
+    public = sandbox_admin.create_oauth2_client(uris, type="public")
+    assert public["secret"] is None
+    refused = allow(http, info, client_id=public["client_id"]).json()["error"]
+    assert refused == {"message": "code_challenge required for public clients", "code": "BAD_REQUEST"}
+    refusals = {"PENDING": "OAuth client is not approved", "REJECTED": "OAuth client has been rejected"}
+    for status, message in refusals.items():
+        made = sandbox_admin.create_oauth2_client(uris, status=status)
+        assert client_for_authorization(http, info, made["client_id"]).json()["error"]["message"] == message
+    owned = sandbox_admin.create_oauth2_client(uris, status="PENDING", owner_id=info.user_id)
+    assert client_for_authorization(http, info, owned["client_id"]).status_code == 200
+    scoped = sandbox_admin.create_oauth2_client(uris, scopes=["BOOKING_READ"])
+    assert client_for_authorization(http, info, scoped["client_id"], scope="BOOKING_READ").status_code == 200
+    with pytest.raises(httpx.HTTPStatusError):
+        sandbox_admin.create_oauth2_client(uris, status="APPROVED?")
 
 
 def test_allow_builds_the_redirect_url_server_side(http, info):
@@ -164,6 +200,16 @@ def test_the_token_endpoint_s_error_table(http, info):
     )
     assert_error(info, as_json, 400, "invalid_request")
     assert token(http, info, code).status_code == 200  # none of those refusals spent the code
+
+
+@pytest.mark.parametrize("missing", ["code", "redirect_uri", "client_id"])
+def test_a_token_request_missing_a_parameter_is_refused_by_the_route(http, info, missing):
+    """Route L19-21: 400 {"error": "invalid_request"} before the service and the grant_type check, so whatever else
+    is wrong with the request; the code is not spent."""
+    code = new_code(http, info)
+    for wrong in ({}, {"client_id": "f" * 64}, {"client_secret": "0" * 64}, {"grant_type": "password"}):
+        assert_error(info, token(http, info, code, **{**wrong, missing: None}), 400, "invalid_request")
+    assert token(http, info, code).status_code == 200
 
 
 def test_a_code_works_once(http, info):
@@ -264,6 +310,18 @@ def test_refresh_refusals(http, info):
     assert refresh(http, info, pair["refresh_token"]).status_code == 200  # none of those spent it
 
 
+def test_refresh_refuses_another_client_s_token(http, info, sandbox_admin):
+    """refreshAccessToken step 4: decoded.clientId !== client_id is 400 invalid_grant (client_id_mismatch), even for a
+    client that authenticates; the token stays usable by its own client."""
+    second = sandbox_admin.create_oauth2_client([info.oauth2_redirect_uri])
+    pair = tokens(http, info)
+    response = refresh(http, info, pair["refresh_token"], client_id=second["client_id"], client_secret=second["secret"])
+    assert_error(info, response, 400, "invalid_grant")
+    if not is_calcom(info):
+        assert response.json()["error_description"] == "client_id_mismatch"
+    assert refresh(http, info, pair["refresh_token"]).status_code == 200
+
+
 def test_a_new_exchange_rotates_out_the_user_s_older_refresh_token(http, info):
     older = tokens(http, info)
     tokens(http, info)
@@ -282,8 +340,13 @@ def test_oauth_me_answers_201_for_a_read_profile_access_token_only(http, info):
     for bad in (pair["refresh_token"], jwt.encode(claims(pair["access_token"]), "another-key-" * 4), "nope"):
         response = oauth_me(http, info, bad)
         assert response.status_code == 401 and response.json() == unauthorized
-    scoped = tokens(http, info, scopes=["PROFILE_READ"])
-    assert oauth_me(http, info, scoped["access_token"]).status_code == 401
+
+
+def test_oauth_me_refuses_a_token_without_read_profile(http, info):
+    """me/route.ts L8: isAuthorized(token, ["READ_PROFILE"]); PROFILE_READ (the new scope) does not count."""
+    for scopes in (["PROFILE_READ"], ["READ_BOOKING"], []):
+        response = oauth_me(http, info, tokens(http, info, scopes=scopes)["access_token"])
+        assert response.status_code == 401 and response.json() == {"message": "Unauthorized"}
 
 
 def test_an_access_token_expires_after_1800_seconds(http, info):
@@ -302,8 +365,12 @@ def test_v2_me_takes_third_party_tokens_by_scope(http, info):
     code = new_code(http, info, client_id=made["client_id"], scopes=["BOOKING_READ"])
     booking = token(http, info, code, client_id=made["client_id"], client_secret=made["secret"]).json()
     refused = v2_me(http, info, booking["access_token"])
-    assert refused.status_code == 403
-    assert refused.json()["error"]["message"].startswith("insufficient_scope:")
+    assert refused.status_code == 403 and refused.json()["status"] == "error"
+    assert refused.json()["error"]["message"] == (
+        "insufficient_scope: token does not have the required scopes. Required: PROFILE_READ. Token has: BOOKING_READ"
+    )
+    read_booking = tokens(http, info, scopes=["READ_BOOKING"])  # legacy: the guard lets it through
+    assert v2_me(http, info, read_booking["access_token"]).status_code == 200
     assert v2_me(http, info, legacy["refresh_token"]).status_code == 401
 
 

@@ -18,6 +18,7 @@ from .oauth2_helpers import (
     allow,
     claims,
     client_for_authorization,
+    create_client,
     fault_on,
     new_code,
     oauth_me,
@@ -25,6 +26,7 @@ from .oauth2_helpers import (
     refresh,
     token,
     tokens,
+    v2_me,
     web_session,
 )
 
@@ -71,6 +73,18 @@ def unknown_scope_ignored(http, info):
     assert allow(http, info, scopes=["READ_PROFILE", "NOPE"]).status_code == 200
 
 
+def unapproved_client_allowed(http, info):
+    for status in ("PENDING", "REJECTED"):
+        made = create_client(info, status=status)
+        assert client_for_authorization(http, info, made["client_id"]).status_code == 200
+        assert allow(http, info, client_id=made["client_id"]).status_code == 200
+
+
+def public_client_without_pkce(http, info):
+    response = allow(http, info, client_id=info.oauth2_public_client_id, state="s1")
+    assert response.status_code == 200 and "code=" in response.json()["redirectUrl"]
+
+
 def plain_pkce_accepted(http, info):
     verifier = "v" * 43
     assert exchange_public(http, info, public_code(http, info, verifier, "plain"), verifier).status_code == 200
@@ -99,9 +113,24 @@ def unknown_code_500(http, info):
 
 
 def secret_unchecked(http, info):
+    """The exchange only: refresh still checks the secret."""
     response = token(http, info, new_code(http, info), client_secret="0" * 64)
     assert response.status_code == 200
-    assert refresh(http, info, response.json()["refresh_token"], client_secret="0" * 64).status_code == 200
+    assert refresh(http, info, response.json()["refresh_token"], client_secret="0" * 64).status_code == 401
+
+
+def refresh_secret_unchecked(http, info):
+    """Refresh only: the exchange still checks the secret."""
+    assert token(http, info, new_code(http, info), client_secret="0" * 64).status_code == 401
+    assert refresh(http, info, tokens(http, info)["refresh_token"], client_secret="0" * 64).status_code == 200
+
+
+def missing_code_500(http, info):
+    code = new_code(http, info)
+    for missing in ({"code": None}, {"redirect_uri": None}):
+        response = token(http, info, code, **missing)
+        assert response.status_code == 500 and response.json() == {"error": "error_code_exchange"}
+    assert token(http, info, code, client_id=None).status_code == 400  # a missing client_id is still refused
 
 
 def unknown_client_400(http, info):
@@ -121,6 +150,12 @@ def redirect_uri_unbound(http, info):
 def pkce_unchecked(http, info):
     _, challenge = pkce_pair()
     assert exchange_public(http, info, public_code(http, info, challenge), "x" * 43).status_code == 200
+
+
+def pkce_hex_digest(http, info):
+    verifier, challenge = pkce_pair()
+    response = exchange_public(http, info, public_code(http, info, challenge), verifier)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
 def pkce_verifier_optional(http, info):
@@ -161,6 +196,14 @@ def refresh_accepts_access_token(http, info):
     assert refresh(http, info, tokens(http, info)["access_token"]).status_code == 200
 
 
+def refresh_any_client(http, info):
+    response = refresh(
+        http, info, tokens(http, info)["refresh_token"], client_id=info.oauth2_public_client_id, client_secret=None
+    )
+    assert response.status_code == 200
+    assert claims(response.json()["access_token"])["clientId"] == info.oauth2_public_client_id
+
+
 def replay_keeps_family(http, info):
     pair = tokens(http, info)
     successor = refresh(http, info, pair["refresh_token"]).json()["refresh_token"]
@@ -179,6 +222,14 @@ def me_accepts_refresh_token(http, info):
 def me_signature_unchecked(http, info):
     forged = jwt.encode(claims(tokens(http, info)["access_token"]), "another-key-" * 4, algorithm="HS256")
     assert oauth_me(http, info, forged).status_code == 201
+
+
+def me_ignores_scope(http, info):
+    assert oauth_me(http, info, tokens(http, info, scopes=["PROFILE_READ"])["access_token"]).status_code == 201
+    made = create_client(info, scopes=["BOOKING_READ"])
+    code = new_code(http, info, client_id=made["client_id"], scopes=["BOOKING_READ"])
+    booking = token(http, info, code, client_id=made["client_id"], client_secret=made["secret"]).json()
+    assert v2_me(http, info, booking["access_token"]).status_code == 200
 
 
 def access_lifetime_1h(http, info):
@@ -200,16 +251,21 @@ CHECKS: dict[str, Check] = {
         state_unencoded,
         redirect_uri_prefix_match,
         unknown_scope_ignored,
+        unapproved_client_allowed,
         plain_pkce_accepted,
+        public_client_without_pkce,
         token_without_expires_in,
         token_cacheable,
         code_reusable,
         unknown_code_500,
         secret_unchecked,
+        refresh_secret_unchecked,
         unknown_client_400,
+        missing_code_500,
         token_redirect_uri_unchecked,
         redirect_uri_unbound,
         pkce_unchecked,
+        pkce_hex_digest,
         pkce_verifier_optional,
         pkce_failure_keeps_code,
         unknown_grant_invalid_request,
@@ -217,10 +273,12 @@ CHECKS: dict[str, Check] = {
         refresh_no_rotation,
         refresh_replay_accepted,
         refresh_accepts_access_token,
+        refresh_any_client,
         replay_keeps_family,
         me_refuses_tokens,
         me_accepts_refresh_token,
         me_signature_unchecked,
+        me_ignores_scope,
         access_lifetime_1h,
         claims_wrong_client,
     )
@@ -240,7 +298,7 @@ def http(info: SandboxInfo) -> Iterator[httpx.Client]:
 
 def test_every_oauth2_fault_has_a_check_and_names_an_oauth2_rule():
     oauth2_faults = {name for name in FAULTS if name.startswith("oauth2-")}
-    assert len(oauth2_faults) == 31
+    assert len(oauth2_faults) == 38
     assert set(CHECKS) | BROWSER_CHECKED == oauth2_faults
     assert all(FAULTS[name].rule_id.startswith("oauth2.") for name in oauth2_faults)
     reference_only = {name for name in oauth2_faults if FAULTS[name].personas == ("reference",)}

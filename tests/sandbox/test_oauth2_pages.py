@@ -125,6 +125,19 @@ def test_an_unknown_client_or_unregistered_redirect_uri_is_an_error_on_the_page(
     assert urlsplit(page.url).path == "/auth/oauth2/authorize"
 
 
+@pytest.mark.parametrize(
+    "status, message", [("PENDING", "OAuth client is not approved"), ("REJECTED", "OAuth client has been rejected")]
+)
+def test_an_unapproved_client_is_an_error_on_the_page(context, info, status, message):
+    """A PENDING client the viewer does not own, a REJECTED one: the error on the page, no consent, no redirect."""
+    made = create_client(info, status=status)
+    page = open_consent(signed_in(context, info), info, client_id=made["client_id"])
+    expect(page.locator("[data-testid=authorize-error]")).to_have_text(message)
+    page.wait_for_timeout(200)
+    assert urlsplit(page.url).path == "/auth/oauth2/authorize"
+    assert page.locator("[data-testid=allow-button]").count() == 0
+
+
 def test_an_unknown_scope_redirects_with_invalid_scope(context, info):
     page = open_consent(signed_in(context, info), info, scope="READ_PROFILE,NOT_A_SCOPE")
     query = landed_query(page, info)
@@ -148,6 +161,16 @@ def test_plain_pkce_is_refused_after_allow(context, info):
     query = landed_query(page, info)
     assert query["error"] == ["invalid_request"] and "code" not in query
     assert query["error_description"] == ["code_challenge_method must be S256"]
+
+
+def test_a_public_client_without_code_challenge_is_refused_after_allow(context, info):
+    page = open_consent(signed_in(context, info), info, client_id=info.oauth2_public_client_id)
+    page.locator("[data-testid=allow-button]").click()
+    assert landed_query(page, info) == {
+        "error": ["invalid_request"],
+        "error_description": ["code_challenge required for public clients"],
+        "state": [STATE],
+    }
 
 
 # --- the faults that act in the page ---------------------------------------------------------------------------------
