@@ -17,7 +17,7 @@ import httpx
 from playwright.sync_api import Browser, Playwright, StorageState, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from pages import ConsentPage, OAuth2ConsentPage, Selectors
+from pages import ConsentPage, Selectors
 
 from .browser import BrowserNotFound, chromium_launch_overrides
 from .client import OAuthApi, error_message
@@ -25,10 +25,11 @@ from .flow import LoginFailed, cookies_for, sign_in
 from .http_login import HttpLoginRefused, HttpLoginUnavailable, http_login
 from .ledger import CodeLedger, journal_path
 from .models import RefreshTokenInput
-from .oauth2_flow import consent_params
+from .oauth2_flow import ConsentDriver, Pkce, consent_params
 from .phases import PhaseTimer
 from .preflight import Misconfigured, check_oauth2_client
 from .preflight import check_authorize as check_authorize_flow
+from .redaction import Redactor
 from .sandbox.launcher import SandboxProcess, SandboxStartError
 from .settings import (
     ConfigError,
@@ -247,21 +248,28 @@ def check_oauth2(settings: Settings) -> Finding:
 
 
 def check_oauth2_consent(browser: Browser, settings: Settings, state: StorageState) -> Finding:
+    """The OAuth2 consent page offers Allow for the client, redirect URI and scopes as configured."""
     assert settings.oauth2 is not None
     context = browser.new_context(storage_state=state)
     try:
-        consent = OAuth2ConsentPage(context.new_page(), settings.web_url)
-        consent.open(consent_params(settings.oauth2))
-        consent.allow_button.wait_for(timeout=TIMEOUT_S * 1000)
-    except PlaywrightError:
+        driver = ConsentDriver(
+            context.new_page(), settings.oauth2, settings.web_url, Selectors(), Redactor(), TIMEOUT_S * 1000
+        )
+        pkce = Pkce.new() if settings.oauth2.is_public else None
+        problem = driver.configuration_problem(consent_params(settings.oauth2, pkce=pkce))
+        offered = driver.consent.allow_button.is_visible()
+    except PlaywrightError as error:
+        problem, offered = str(error).splitlines()[0], False
+    finally:
+        context.close()
+    if problem is not None or not offered:
         return Finding(
             False,
             "oauth2 consent",
-            "the OAuth2 consent page shows no Allow button for this client and redirect URI",
-            "check that CAL_OAUTH2_REDIRECT_URI is registered exactly, the client is APPROVED and the scopes allowed",
+            problem or "the OAuth2 consent page shows no Allow button",
+            "check that CAL_OAUTH2_REDIRECT_URI is registered exactly, the client is APPROVED and may be asked for "
+            "CAL_OAUTH2_SCOPES",
         )
-    finally:
-        context.close()
     return Finding(True, "oauth2 consent", "the OAuth2 consent page offers Allow for CAL_OAUTH2_REDIRECT_URI")
 
 

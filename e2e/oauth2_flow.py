@@ -33,6 +33,15 @@ from .settings import OAuth2Settings
 log = logging.getLogger(__name__)
 ALLOW_RULE = "oauth2.consent.allow_redirects_with_code"
 POLL_S = 0.05
+# What Cal.com's consent page says on the page about a client it will not authorize as configured
+# (OAUTH_ERROR_REASONS, packages/features/oauth/...): the settings' mistake, not the page's.
+CONFIGURATION_ERRORS = (
+    "OAuth client with ID not found",
+    "does not match",  # redirect_uri does not match [any of] the OAuth client's registered redirect URI[s]
+    "OAuth client is not approved",
+    "OAuth client has been rejected",
+    "scope parameter is required",
+)
 
 
 class Keep(enum.Enum):
@@ -124,8 +133,12 @@ class ConsentDriver:
         """Every request the browser sent to a redirect URI's origin (so far, on this page)."""
         return [redirect for catcher in self.catchers for redirect in catcher.caught]
 
+    def lands_at(self, url: str) -> bool:
+        """Whether url is on a redirect URI's origin (the app's side)."""
+        return any(catcher.is_redirect_origin(url) for catcher in self.catchers)
+
     def landed(self) -> bool:
-        return any(catcher.is_redirect_origin(self.page.url) for catcher in self.catchers)
+        return self.lands_at(self.page.url)
 
     def open(self, params: dict[str, str]) -> None:
         self.consent.open(params)
@@ -141,6 +154,34 @@ class ConsentDriver:
                 if shown.first.is_visible():
                     return
             time.sleep(POLL_S)
+
+    def refusal(self) -> str | None:
+        """Where the page sent the browser back to the app with an error: what the redirect said; else None."""
+        if not self.landed():
+            return None
+        query = parse_qs(urlsplit(self.page.url).query)
+        error = query.get("error", ["?"])[0]
+        description = query.get("error_description", [""])[0]
+        return f"error={error}" + (f" ({description})" if description else "")
+
+    def configuration_problem(self, params: dict[str, str]) -> str | None:
+        """Opens the page as the settings have it and says what it refuses about them, if it does: an error on
+        the page, or the browser sent back with one, where a working setup shows Allow. None otherwise (also
+        where the page does something else: the checks say what)."""
+        self.consent.open(params)
+        errors = self.consent.allow_button
+        for text in CONFIGURATION_ERRORS:
+            errors = errors.or_(self.consent.text_shown(text))
+        self.wait_for_outcome(errors)
+        refused = self.refusal()
+        if refused is not None:
+            return f"the consent page sends the browser back with {refused} instead of offering Allow"
+        for text in CONFIGURATION_ERRORS:
+            shown = self.consent.text_shown(text)
+            with contextlib.suppress(PlaywrightError):
+                if not self.consent.allow_button.is_visible() and shown.first.is_visible():
+                    return f"the consent page says {shown.first.inner_text().strip()[:160]!r}"
+        return None
 
     def allow(self, params: dict[str, str]) -> CaughtRedirect:
         """Opens the page with params, clicks Allow, and returns where the browser landed. Raises ConsentRefused
@@ -158,15 +199,9 @@ class ConsentDriver:
     def _offered(self, params: dict[str, str]) -> None:
         self.consent.open(params)
         self.wait_for_outcome(self.consent.allow_button)
-        if self.landed():
-            query = parse_qs(urlsplit(self.page.url).query)
-            error = query.get("error", ["?"])[0]
-            description = query.get("error_description", [""])[0]
-            raise ConsentRefused(
-                f"the consent page sent the browser back with error={error}"
-                + (f" ({description})" if description else "")
-                + " instead of offering Allow"
-            )
+        refused = self.refusal()
+        if refused is not None:
+            raise ConsentRefused(f"the consent page sent the browser back with {refused} instead of offering Allow")
         if not self.consent.allow_button.is_visible():
             shown = self.page.locator("body").inner_text()[:200].strip()
             raise PlaywrightError(f"no Allow button within {self.timeout_ms / 1000:.0f}s; the page shows {shown!r}")

@@ -102,3 +102,10 @@ def test_e2e_users_who_cannot_log_in_are_named(tmp_path, target):
     assert failed[0].startswith("FAIL  E2E_USERS: nobody@example.test") and user["email"] not in failed[0]
     assert "wrong-pass-1" not in result.stdout + result.stderr
     assert "ok    E2E_USERS: each of its 1 test user(s) can log in" in doctor(tmp_path, target, E2E_USERS=good).stdout
+
+
+def test_an_unregistered_oauth2_redirect_uri_is_named(tmp_path, target):
+    result = doctor(tmp_path, target, CAL_OAUTH2_REDIRECT_URI="https://booking-app.example/not-registered")
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert result.returncode == 1 and len(failed) == 1, result.stdout
+    assert failed[0].startswith("FAIL  oauth2 consent: the consent page says") and "does not match" in failed[0]

@@ -8,11 +8,12 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
-from tests.harness.harness_run import env_text, run_harness
+from tests.harness.harness_run import admin_headers, env_text, run_harness
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,51 @@ def test_a_public_client_runs_with_pkce_and_skips_the_secret_checks(tmp_path, ta
     assert "public client" in result.stdout
 
 
+def scoped_client(info: SandboxInfo, name: str) -> dict:
+    """A client registered with new-style scopes, as Cal.com's developer page makes them (then approved)."""
+    body = {
+        "name": name,
+        "redirect_uris": [info.oauth2_redirect_uri, info.oauth2_other_redirect_uri],
+        "scopes": ["PROFILE_READ", "BOOKING_READ"],
+    }
+    response = httpx.post(f"{info.api_url}/__sandbox/oauth2/clients", json=body, headers=admin_headers(info))
+    response.raise_for_status()
+    return response.json()
+
+
+def test_a_scoped_client_lists_its_scopes_and_reads_v2_me(tmp_path, target):
+    client = scoped_client(target, "Scoped Booking App")
+    result = run(
+        tmp_path,
+        target,
+        CAL_OAUTH2_CLIENT_ID=client["client_id"],
+        CAL_OAUTH2_CLIENT_SECRET=client["secret"],
+        CAL_OAUTH2_CLIENT_NAME="Scoped Booking App",
+        CAL_OAUTH2_SCOPES="PROFILE_READ BOOKING_READ",
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    found = statuses(tmp_path)
+    for rule in (
+        "oauth2.consent.names_client_and_scopes",
+        "oauth2.me.accepts_access_token",
+        "oauth2.me.requires_profile_scope",
+    ):
+        assert found[rule] == {"PASS"}, (rule, found[rule])
+    assert "/v2/me" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_scopes_the_client_may_not_ask_for_stop_the_run_once(tmp_path, target):
+    """A scoped client asked for the default READ_PROFILE: the consent page sends the browser back with the error;
+    the run stops before any check with one line saying so, not 30 failures or BLOCKED checks."""
+    client = scoped_client(target, "Scoped App")
+    result = run(tmp_path, target, CAL_OAUTH2_CLIENT_ID=client["client_id"], CAL_OAUTH2_CLIENT_SECRET=client["secret"])
+    assert result.returncode == 2, result.stdout[-4000:]
+    output = result.stdout + result.stderr
+    assert "configuration error: CAL_OAUTH2_CLIENT_ID=" in output and "CAL_OAUTH2_SCOPES=READ_PROFILE" in output
+    assert "sends the browser back with error=invalid_request (Requested scope exceeds" in output
+    assert "FAIL " not in result.stdout and "BLOCKED " not in result.stdout
+
+
 def test_an_unconfigured_oauth2_flow_is_skipped_saying_why(tmp_path, target):
     oauth2 = tuple(name for name in target.env_block().split() if name.startswith("CAL_OAUTH2_"))
     result = run_harness(
@@ -83,8 +129,13 @@ def test_an_unconfigured_oauth2_flow_is_skipped_saying_why(tmp_path, target):
             (),
             "does not answer like Cal.com's OAuth2 token endpoint",
         ),
+        (
+            {"CAL_OAUTH2_REDIRECT_URI": "https://booking-app.example/not-registered"},
+            (),
+            'the consent page says "redirect_uri does not match',
+        ),
     ],
-    ids=["wrong-secret", "confidential-without-secret", "not-the-token-endpoint"],
+    ids=["wrong-secret", "confidential-without-secret", "not-the-token-endpoint", "unregistered-redirect-uri"],
 )
 def test_a_misconfigured_oauth2_client_stops_the_run_once(tmp_path, target, overrides, drop, expected):
     values = {k: v.replace("{web}", target.web_url) for k, v in overrides.items()}
