@@ -152,6 +152,9 @@ class CodeLedger:
     def _write_journal(self, entries: list[dict]) -> None:
         if self.journal is None:
             return
+        if not entries:  # nothing pending: no file left behind per target, client and user
+            self.journal.unlink(missing_ok=True)
+            return
         self.journal.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.journal.with_suffix(".tmp")
         # the journal holds live codes: readable by its owner only, replaced atomically

@@ -183,6 +183,19 @@ class ConsentDriver:
                     return f"the consent page says {shown.first.inner_text().strip()[:160]!r}"
         return None
 
+    def allow_shown(self) -> CaughtRedirect:
+        """Clicks the Allow of the page as it is (after configuration_problem found none) and returns where the
+        browser landed; PlaywrightError when there is no Allow to click or no redirect came."""
+        self._require_allow()
+        self.consent.allow()
+        return self._wait_landing()
+
+    def shown(self) -> str:
+        """The start of what the page shows, for a reason line."""
+        with contextlib.suppress(PlaywrightError):
+            return self.page.locator("body").inner_text()[:200].strip()
+        return ""
+
     def allow(self, params: dict[str, str]) -> CaughtRedirect:
         """Opens the page with params, clicks Allow, and returns where the browser landed. Raises ConsentRefused
         when the page sent the browser back with an error instead, PlaywrightError (a timeout included) when there
@@ -202,9 +215,13 @@ class ConsentDriver:
         refused = self.refusal()
         if refused is not None:
             raise ConsentRefused(f"the consent page sent the browser back with {refused} instead of offering Allow")
+        self._require_allow()
+
+    def _require_allow(self) -> None:
         if not self.consent.allow_button.is_visible():
-            shown = self.page.locator("body").inner_text()[:200].strip()
-            raise PlaywrightError(f"no Allow button within {self.timeout_ms / 1000:.0f}s; the page shows {shown!r}")
+            raise PlaywrightError(
+                f"no Allow button within {self.timeout_ms / 1000:.0f}s; the page shows {self.shown()!r}"
+            )
 
     def _wait_landing(self) -> CaughtRedirect:
         return self.catchers[0].wait(self.page, self.timeout_ms, also=self.catchers[1:])

@@ -15,6 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from e2e.checks import require
 from e2e.checks.oauth2 import check_error_redirect, check_oauth2_landing
 from e2e.oauth2_flow import ConsentDriver, ConsentRefused, Pkce, consent_params
+from e2e.run_state import ARTIFACT_DIR
 from e2e.settings import OAuth2Settings
 from pages import LoginPage, OAuth2ConsentPage
 
@@ -52,7 +53,7 @@ def _landing_after_allow(driver: ConsentDriver, params: dict[str, str], rule_id:
 
 @pytest.mark.rule("oauth2.consent.requires_login")
 def test_consent_without_session_goes_to_login_and_back(
-    oauth2_consent_preflight, page, settings, oauth2_settings, page_selectors, redactor
+    oauth2_session, page, settings, oauth2_settings, page_selectors, redactor
 ):
     rule = "oauth2.consent.requires_login"
     login = LoginPage(page, settings.web_url, page_selectors)
@@ -118,19 +119,19 @@ def test_consent_names_client_and_lists_permissions(consent_driver: ConsentDrive
 
 @pytest.mark.smoke
 @pytest.mark.rule("oauth2.consent.allow_redirects_with_code")
-def test_allow_lands_with_code_and_state(consent_driver: ConsentDriver, oauth2_settings):
+def test_allow_lands_with_code_and_state(oauth2_session, oauth2_settings, request):
+    """Checks the worker's one path through the consent page (oauth2_session), as the platform flow's Allow check
+    reads the session login's: its evidence is linked here when it failed."""
     rule = "oauth2.consent.allow_redirects_with_code"
-    params = consent_params(oauth2_settings, pkce=Pkce.new() if oauth2_settings.is_public else None)
-    try:
-        url = consent_driver.allow(params).url
-    except PlaywrightError as error:  # ConsentRefused included: the page said why
-        require(False, rule, f"no code: {str(error).splitlines()[0]}")
-        raise
-    landed = check_oauth2_landing(url, oauth2_settings.redirect_uri, rule)
+    if oauth2_session.evidence_dir is not None:
+        request.node.stash[ARTIFACT_DIR] = oauth2_session.evidence_dir
+    require(oauth2_session.landing_url is not None, rule, f"no code: {oauth2_session.problem}")
+    landed = check_oauth2_landing(oauth2_session.landing_url, oauth2_settings.redirect_uri, rule)
     codes = landed.get("code", [])
     require(len(codes) == 1 and codes[0], rule, f"expected exactly one non-empty code, found {len(codes)}")
     require("error" not in landed, rule, f"the redirect carries error={landed.get('error')}")
-    require(landed.get("state") == [params["state"]], rule, f"state came back as {landed.get('state')!r}")
+    state = oauth2_session.params["state"]
+    require(landed.get("state") == [state], rule, f"state came back as {landed.get('state')!r}")
 
 
 @pytest.mark.rule("oauth2.consent.state_round_trip")
@@ -231,7 +232,7 @@ def public_client(oauth2_settings: OAuth2Settings, settings, request) -> OAuth2S
 
 @pytest.mark.rule("oauth2.consent.public_client_requires_pkce")
 def test_public_client_without_pkce_is_refused(
-    oauth2_consent_preflight, signed_in_page, public_client: OAuth2Settings, settings, page_selectors, redactor
+    oauth2_session, signed_in_page, public_client: OAuth2Settings, settings, page_selectors, redactor
 ):
     rule = "oauth2.consent.public_client_requires_pkce"
     driver = ConsentDriver(signed_in_page, public_client, settings.web_url, page_selectors, redactor, PAGE_MS)

@@ -29,6 +29,7 @@ def _rotated(oauth2_endpoints: OAuth2Endpoints, refresh_token: str) -> dict:
 @pytest.mark.smoke
 @pytest.mark.rule("oauth2.refresh.returns_new_pair")
 def test_refresh_returns_a_new_pair(oauth2_tokens: dict, oauth2_endpoints: OAuth2Endpoints):
+    # a fresh code's tokens: every exchange of the user's codes for this client revokes the earlier refresh tokens
     rule = "oauth2.refresh.returns_new_pair"
     response = oauth2_endpoints.refresh(oauth2_tokens["refresh_token"])
     fresh = check_token_response(response, rule)

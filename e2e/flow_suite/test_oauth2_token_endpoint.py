@@ -9,6 +9,7 @@ import pytest
 
 from e2e.checks import Blocked
 from e2e.checks.oauth2 import check_no_store, check_oauth2_error, check_token_response
+from e2e.fixtures.oauth2 import SessionExchange
 from e2e.oauth2_flow import ConsentDriver, IssuedCode, OAuth2Endpoints, Pkce
 
 pytestmark = [pytest.mark.oauth2, pytest.mark.browser]
@@ -21,20 +22,21 @@ def _unknown_code(oauth2_settings) -> IssuedCode:
 
 @pytest.mark.smoke
 @pytest.mark.rule("oauth2.token.returns_tokens")
-def test_exchange_returns_tokens(oauth2_session):
-    check_token_response(oauth2_session.response, "oauth2.token.returns_tokens")
+def test_exchange_returns_tokens(oauth2_session: SessionExchange):
+    check_token_response(oauth2_session.exchanged(), "oauth2.token.returns_tokens")
 
 
 @pytest.mark.rule("oauth2.token.no_store")
-def test_token_response_is_not_cacheable(oauth2_session):
-    check_no_store(oauth2_session.response, "oauth2.token.no_store")
+def test_token_response_is_not_cacheable(oauth2_session: SessionExchange):
+    check_no_store(oauth2_session.exchanged(), "oauth2.token.no_store")
 
 
 @pytest.mark.rule("oauth2.token.pkce_accepts_s256_verifier")
-def test_right_verifier_is_accepted(oauth2_session):
-    if oauth2_session.issued.pkce is None:
+def test_right_verifier_is_accepted(oauth2_session: SessionExchange):
+    response = oauth2_session.exchanged()
+    if oauth2_session.issued is None or oauth2_session.issued.pkce is None:
         pytest.skip("the session's code carries no challenge: API v2's token endpoint with a confidential client")
-    check_token_response(oauth2_session.response, "oauth2.token.pkce_accepts_s256_verifier")
+    check_token_response(response, "oauth2.token.pkce_accepts_s256_verifier")
 
 
 @pytest.mark.rule("oauth2.token.code_single_use")
@@ -123,7 +125,7 @@ def test_missing_verifier_is_refused(
 def test_failed_pkce_check_spends_the_code(
     consent_driver: ConsentDriver, oauth2_endpoints: OAuth2Endpoints, oauth2_session, pkce_with_any_client
 ):
-    if oauth2_session.response.status_code != 200:  # the right verifier must work, or a refusal proves nothing
+    if oauth2_session.exchanged().status_code != 200:  # the right verifier must work, or a refusal proves nothing
         raise Blocked("the right verifier was not accepted; see oauth2.token.pkce_accepts_s256_verifier")
     issued = consent_driver.code(pkce=Pkce.new())
     if oauth2_endpoints.exchange(issued, verifier=Pkce.new().verifier).status_code == 200:

@@ -40,8 +40,10 @@ def test_failures_keep_evidence_and_nothing_holds_a_secret(tmp_path):
     assert {"refresh.rejects_rotated_token", "consent.go_back_issues_no_code", "me.accepts_access_token"} <= failed
     assert {"oauth2.consent.allow_redirects_with_code", "oauth2.refresh.rejects_replayed_token"} <= failed
     # the person's path through the OAuth2 consent page is in the failed check's trace: the page, the Allow click
-    allow = next(out.glob("*allow-lands-with-code-and-state*"))
-    with zipfile.ZipFile(allow / "trace.zip") as trace:
+    allow = next(c for c in summary["checks"] if c["rule_id"] == "oauth2.consent.allow_redirects_with_code")
+    traces = [path for kind, path in allow["artifacts"] if path.endswith("trace.zip")]
+    assert traces, allow["artifacts"]  # the session's path through the consent page, linked from its check
+    with zipfile.ZipFile(out / traces[0]) as trace:
         actions = trace.read("trace.trace").decode(errors="replace")
     assert "/auth/oauth2/authorize" in actions and "allow-button" in actions
     assert any(c["exchanges"] for c in summary["checks"] if c["status"] == "FAIL")

@@ -71,7 +71,7 @@ def test_a_code_no_exchange_can_spend_stays_journaled_and_the_next_run_settles_i
     assert list(still_broken) == ["code-1"] and journaled(journal) == ["code-1"]
 
     recovered = ledger_for(FakeCalcom([(200, {"status": "success", "data": {}})]), journal).recover("secret")
-    assert recovered == {} and journaled(journal) == []
+    assert recovered == {} and journaled(journal) == [] and not journal.exists()  # nothing pending: no file
 
 
 def test_invalid_client_means_spent_only_when_the_secret_is_right(tmp_path):

@@ -304,3 +304,9 @@ def test_the_project_tests_run_on_every_push_and_pull_request():
     assert commands[-1] == "python -m pytest -n 2"
     assert "python -m pytest -n 2" in (WORKFLOWS.parents[1] / "README.md").read_text()  # the README's command
     assert "secrets." not in (WORKFLOWS / "tests.yml").read_text()
+
+
+@pytest.mark.parametrize("name", TARGET_WORKFLOWS)
+def test_jobs_holding_secrets_install_the_harness_without_dev_tools(name):
+    commands = [step.get("run", "") for step in steps(load(name))]
+    assert any(c.startswith("./bootstrap --no-run --no-dev") for c in commands), commands
