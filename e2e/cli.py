@@ -254,7 +254,11 @@ def run_doctor(argv: list[str]) -> int:
 
 def unreachable(url: str) -> str | None:
     """None when url answers HTTP at all; else one line saying what went wrong."""
+    from urllib.request import getproxies, proxy_bypass  # ~20 ms of imports: only when the probe runs
+
     parts = urlsplit(url)
+    if parts.scheme in getproxies() and not proxy_bypass(parts.hostname or ""):
+        return None  # reached through a proxy, which this direct probe cannot use; httpx honours it and says
     connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_type(parts.netloc, timeout=REACHABILITY_TIMEOUT_S)
     try:

@@ -181,8 +181,11 @@ class ReportHooks:
         keys = {k for k, _ in getattr(report, "user_properties", ())}  # a CollectReport has none
         warned = report.when == "call" and WARNED in keys
         known = KNOWN in keys
-        if self.checks_report and config.get_verbosity() <= 0 and (report.when == "call" or report.skipped or known):
-            # the check lines replace pytest's dots
+        quiet = self.checks_report and config.get_verbosity() <= 0
+        if quiet and (report.when == "call" or report.skipped or report.failed or known):
+            # the check lines replace pytest's dots and letters (an "E" would run into the line: "EFAIL")
+            if report.failed and report.when != "call":
+                return "error", "", ""
             return ("known" if known else WARNED if warned else report.outcome), "", ""
         if known:
             return "known", "K", ("KNOWN", {"yellow": True})

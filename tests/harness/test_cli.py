@@ -359,3 +359,13 @@ def test_a_target_that_dies_during_the_run_stops_it_with_exit_3(tmp_path, worker
     # the run stopped: not every check after the kill failed on its own
     after = [line for line in lines[killed_after:] if re.match(r"(PASS|FAIL|WARN|BLOCKED|SKIP|KNOWN)\s", line)]
     assert len(after) <= 6, output[-3000:]  # those under way when it died (two workers: both)
+
+
+def test_the_reachability_probe_leaves_a_proxied_target_to_httpx(monkeypatch):
+    """Behind HTTPS_PROXY the direct probe would fail where the run's own httpx (which honours the proxy) works."""
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert cli.unreachable("https://calcom-e2e.invalid/") is None
+    monkeypatch.setenv("no_proxy", "calcom-e2e.invalid")
+    assert "calcom-e2e.invalid" in (cli.unreachable("https://calcom-e2e.invalid/") or "")

@@ -350,3 +350,15 @@ def test_a_runs_reports_show_error_codes_and_no_secret(failing_run, calcom_run):
             assert not UNMASKED_CODE.search(text), f"a code in {name}"
             for value in JSON_CODE.findall(html.unescape(text).replace('\\"', '"')):  # every code shown: an error's
                 assert value.startswith("***") or ERROR_NAME.fullmatch(value), (name, value)
+
+
+def test_a_check_blocked_in_its_setup_prints_its_line_alone(tmp_path):
+    """A shared step that fails in a check's setup (here the session code's exchange, refused by a fault) gives
+    BLOCKED lines, with no progress letter run into them ("EBLOCKED", "EFAIL")."""
+    from tests.harness.harness_run import run_harness
+
+    args = ["--persona", "reference", "--sandbox-fault", "oauth2-pkce-hex-digest", "--rule", "oauth2.tokens.*"]
+    result = run_harness(tmp_path, "", *args, timeout=300)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1 and any(line.startswith("BLOCKED") for line in lines), result.stdout[-3000:]
+    assert not any(line.startswith(("EBLOCKED", "EFAIL", "E BLOCKED")) for line in lines), result.stdout[-3000:]
