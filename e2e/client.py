@@ -29,15 +29,19 @@ def no_delay_transport(tls: bool) -> httpx.HTTPTransport:
     return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], verify=tls)
 
 
-def error_message(response: httpx.Response) -> str:
-    """The server's own message in an error body: Cal.com's envelope's error.message, a plain {message}, or an
-    RFC 6749 §5.2 error (`error: error_description`, the OAuth2 provider's token endpoint); "" when there is none."""
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object, {} when the body is not one."""
     try:
         body = response.json()
     except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def error_message(response: httpx.Response) -> str:
+    """The server's own message in an error body: Cal.com's envelope's error.message, a plain {message}, or an
+    RFC 6749 §5.2 error (`error: error_description`, the OAuth2 provider's token endpoint); "" when there is none."""
+    body = json_object(response)
     error = body.get("error")
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         return error["message"]

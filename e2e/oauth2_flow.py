@@ -22,11 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from pages import CaughtRedirect, OAuth2ConsentPage, RedirectCatcher, Selectors
 
 from .checks import Blocked
+from .client import json_object
 from .redaction import Redactor
 from .settings import OAuth2Settings
 
@@ -143,7 +144,7 @@ class ConsentDriver:
     def open(self, params: dict[str, str]) -> None:
         self.consent.open(params)
 
-    def wait_for_outcome(self, shown: Any, timeout_ms: float | None = None) -> None:
+    def wait_for_outcome(self, shown: Locator, timeout_ms: float | None = None) -> None:
         """Waits until `shown` (a locator) is visible, the browser left the consent page, or the time is up;
         whichever comes first. Returns either way: the caller says what it found."""
         deadline = time.monotonic() + (timeout_ms or self.timeout_ms) / 1000
@@ -315,15 +316,6 @@ def tokens_of(response: httpx.Response) -> dict[str, Any]:
             f"the code's exchange answered HTTP {response.status_code}, no tokens; see oauth2.token.returns_tokens"
         )
     return body
-
-
-def json_object(response: httpx.Response) -> dict[str, Any]:
-    """The response's JSON object, {} when the body is not one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def jwt_claims(token: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import httpx
 
 from pages import codes_in
 
-from .client import OAuthApi, describe
+from .client import OAuthApi, describe, json_object
 from .ledger import CodeLedger
 from .models import ExchangeAuthorizationCodeInput, OAuthAuthorizeInput, RefreshTokenInput
 from .settings import OAuth2Settings, Settings
@@ -141,10 +141,10 @@ def check_oauth2_client(http: httpx.Client, oauth2: OAuth2Settings) -> None:
     if oauth2.client_secret is not None:
         form["client_secret"] = oauth2.client_secret.reveal()
     probe = http.post(oauth2.token_url, data=form)
-    body = _json_object(probe)
-    error = body.get("error") if body is not None else None
+    body = json_object(probe)
+    error = body.get("error")
     if probe.status_code == 400 and error == "invalid_grant":
-        if body is not None and body.get("error_description") == "redirect_uri_mismatch":
+        if body.get("error_description") == "redirect_uri_mismatch":
             raise Misconfigured(
                 f"CAL_OAUTH2_REDIRECT_URI={oauth2.redirect_uri} is not registered for client {oauth2.client_id} "
                 f"({describe(probe)}): register it exactly, or correct the variable"
@@ -160,18 +160,14 @@ def check_oauth2_client(http: httpx.Client, oauth2: OAuth2Settings) -> None:
         raise Misconfigured(
             f"CAL_OAUTH2_CLIENT_ID={oauth2.client_id} is unknown to {oauth2.token_url}, or {secret} ({answered})"
         )
-    if probe.status_code == 401 and body is not None and body.get("message") == "Unauthorized":
+    if probe.status_code == 401 and body.get("message") == "Unauthorized":
         raise Misconfigured(
             f"{oauth2.token_url} answers {answered} to a probe: an unknown client, a wrong secret, an unregistered "
             "CAL_OAUTH2_REDIRECT_URI, or a Cal.com whose OAuth2 provider predates RFC 6749 errors and PKCE "
             "(docs/contract.md §6.7)"
         )
-    if body is None or error is None:
+    if error is None:
         raise Misconfigured(
             f"CAL_OAUTH2_TOKEN_URL={oauth2.token_url} does not answer like Cal.com's OAuth2 token endpoint "
             f"({answered}): it is {{CAL_WEB_URL}}/api/auth/oauth/token on the web app"
         )
-
-
-def _json_object(response: httpx.Response) -> dict | None:
-    return response.json() if _is_json_object(response) else None

@@ -324,11 +324,10 @@ def settings_from_sandbox(info: SandboxInfo) -> Settings:
 
 
 def _sandbox_oauth2(info: SandboxInfo) -> OAuth2Settings | None:
-    client_id = getattr(info, "oauth2_client_id", "")
-    if not client_id:  # a sandbox without the OAuth2 provider
+    if not info.oauth2_client_id:  # a sandbox without the OAuth2 provider
         return None
     values = {
-        "CAL_OAUTH2_CLIENT_ID": client_id,
+        "CAL_OAUTH2_CLIENT_ID": info.oauth2_client_id,
         "CAL_OAUTH2_CLIENT_SECRET": info.oauth2_client_secret,
         "CAL_OAUTH2_REDIRECT_URI": info.oauth2_redirect_uri,
         "CAL_OAUTH2_OTHER_REDIRECT_URI": info.oauth2_other_redirect_uri,

@@ -50,11 +50,13 @@ from .redaction import (
 MIN_FOUND = 8
 # form fields, query parameters, headers and cookies whose value is a secret
 SECRET_NAME = re.compile(
-    r"(?i)^(?:password|passwd|code|client_?secret|clientSecret|access_?token|accessToken|refresh_?token|refreshToken"
+    r"(?i)^(?:password|passwd|code|code_verifier|client_?secret|clientSecret|access_?token|accessToken|refresh_?token"
+    r"|refreshToken"
     r"|id_token|token|authorization|proxy-authorization|x-cal-secret-key|[\w.-]*session[\w.-]*)$"
 )
 SECRET_PARAM = re.compile(
-    r"(?i)(?:^|[?&#])(?:password|code|client_secret|clientSecret|access_token|refresh_token|id_token|token)"
+    r"(?i)(?:^|[?&#])(?:password|code|code_verifier|client_secret|clientSecret|access_token|refresh_token|id_token"
+    r"|token)"
     r"=([^&#\s\"'<>\\]+)"
 )
 # in the value of a Cookie or Set-Cookie header

@@ -8,8 +8,9 @@ import pytest
 
 from e2e.checks import Blocked, require
 from e2e.checks.oauth2 import ACCESS_LIFETIME_S, REFRESH_LIFETIME_S
+from e2e.client import json_object
 from e2e.flow import cookies_for
-from e2e.oauth2_flow import ConsentDriver, OAuth2Endpoints, forged_jwt, json_object, jwt_claims
+from e2e.oauth2_flow import ConsentDriver, OAuth2Endpoints, forged_jwt, jwt_claims
 from e2e.settings import LEGACY_PROFILE_SCOPE
 
 pytestmark = [pytest.mark.oauth2, pytest.mark.browser]

@@ -14,7 +14,8 @@ from e2e.checks.oauth2 import (
     check_oauth2_error,
     check_token_response,
 )
-from e2e.oauth2_flow import OAuth2Endpoints, json_object
+from e2e.client import json_object
+from e2e.oauth2_flow import OAuth2Endpoints
 
 pytestmark = [pytest.mark.oauth2, pytest.mark.browser]
 
