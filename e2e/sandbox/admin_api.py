@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deviations import fault_problem
+from .deviations import ActiveDeviations, fault_problem
 from .errors import ApiError
 from .faults import FAULTS
 from .http_input import read_body
@@ -94,22 +94,17 @@ async def set_faults(request: Request) -> Response:
     is refused, as --fault refuses it; the persona's quirks cannot be turned off."""
     _admin_store(request)
     body = await read_body(request)
-    deviations: set[str] = request.app.state.deviations
+    deviations: ActiveDeviations = request.app.state.deviations
     persona = request.app.state.config.persona
-    changes = [
-        (body.get(key, []), key, change)
-        for key, change in (("enable", deviations.add), ("disable", deviations.discard))
-    ]
-    for names, key, _ in changes:
+    enable, disable = body.get("enable", []), body.get("disable", [])
+    for names, key in ((enable, "enable"), (disable, "disable")):
         if not isinstance(names, list) or any(not isinstance(name, str) or name not in FAULTS for name in names):
             raise ApiError(400, f"{key} must be a list of fault names (python -m e2e.sandbox --list-faults)")
-    problems = [problem for name in changes[0][0] if (problem := fault_problem(persona, name))]
+    problems = [problem for name in enable if (problem := fault_problem(persona, name))]
     if problems:
         raise ApiError(400, "; ".join(problems))
-    for names, _, change in changes:
-        for name in names:
-            change(name)
-    return JSONResponse({"faults": sorted(deviations & set(FAULTS))})
+    deviations.set((deviations.names | set(enable)) - set(disable))
+    return JSONResponse({"faults": sorted(deviations.names & set(FAULTS))})
 
 
 routes = [

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import calcom, codes
-from .deviations import active
+from .behaviour import active
 from .errors import ApiError, UncaughtError
 from .http_input import authorization_value, optional_string, read_api_body, required_string
 from .keys import algorithms, cache_headers, issue_keys, keys_response

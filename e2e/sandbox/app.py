@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import admin_api, api, nextauth, oauth2_consent, oauth2_web, openapi, web
 from .config import SandboxConfig
+from .deviations import ActiveDeviations
 from .errors import (
     ApiError,
     ExpressError,
@@ -79,7 +80,7 @@ def create_app(
     shared = (
         shared
         if shared is not None
-        else {"deviations": set(deviations or ()), "first_keys": {}, "two_factor_emails": set()}
+        else {"deviations": ActiveDeviations(deviations or ()), "first_keys": {}, "two_factor_emails": set()}
     )
     api_routes = [*api.routes, *openapi.routes, *admin_api.routes]
     web_routes = [*web.routes, *nextauth.routes, *oauth2_consent.routes, *oauth2_web.routes]
@@ -100,7 +101,7 @@ def create_split_app(
     store: Store, admin_key: str, deviations: set[str], config: SandboxConfig, web_port: int
 ) -> ASGIApp:
     """One ASGI app for both listeners: the web app for connections to web_port, the API for the others."""
-    shared: dict[str, Any] = {"deviations": set(deviations), "first_keys": {}}
+    shared: dict[str, Any] = {"deviations": ActiveDeviations(deviations), "first_keys": {}}
     api_app = create_app(store, admin_key, config=config, role="api", shared=shared)
     web_app = create_app(store, admin_key, config=config, role="web", shared=shared)
     return PortDispatch({web_port: web_app}, api_app)
@@ -122,7 +123,7 @@ class CalcomHttpQuirks:
     """What Cal.com's Express layer does around every API request: the /api/v2 -> /v2 rewrite
     (api-v2-prefix-rewrite) and an X-Request-Id on every response (envelope-details)."""
 
-    def __init__(self, app: ASGIApp, deviations: set[str]) -> None:
+    def __init__(self, app: ASGIApp, deviations: ActiveDeviations) -> None:
         self.app, self.deviations = app, deviations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

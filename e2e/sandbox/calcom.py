@@ -1,6 +1,6 @@
-"""The calcom persona's overrides of the reference handlers: how Cal.com of 2025-05-12 does these steps.
+"""The calcom persona's quirks of the platform flow: how Cal.com of 2025-05-12 does these steps.
 
-Each function is reached only when its quirk (personas.py) is active.
+Each quirk is declared on its override (overrides.py); personas.py gathers them into the calcom persona.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from . import codes
-from .deviations import active
+from .behaviour import active
 from .errors import NOT_FOUND_RECORD, ApiError
 from .keys import issue_keys
+from .overrides import Quirk
 from .store import Store
 from .tokens import new_secret_token, token_key
 
@@ -82,3 +83,95 @@ async def refresh_deleting_token(
         return issue_keys(
             request, client_id, row.user_id, family=row.family, from_refresh=True, given_refresh_token=refresh_token
         )
+
+
+_DECLARED = (
+    Quirk(
+        "api-v2-prefix-rewrite",
+        "requests under /api/v2/... are served as /v2/...; the envelope's path is the rewritten one",
+        "apps/api/v2/src/middleware/app.rewrites.middleware.ts (on by default)",
+    ),
+    Quirk(
+        "envelope-details",
+        "error envelopes carry error.details, and every API response an X-Request-Id header",
+        "filters/http-exception.filter.ts outside production; calcom-observed.md",
+    ),
+    Quirk(
+        "json-only-body",
+        "API bodies are JSON only: a form (or any other) body reads as {} and fails validation "
+        "(400 'Bad Request Exception' with details.errors)",
+        "main.ts bodyParser:false + JsonBodyMiddleware; calcom-observed.md run 2",
+    ),
+    Quirk(
+        "body-parser-errors-html",
+        "a malformed (or oversized) JSON body gets Express's HTML error page "
+        "('SyntaxError: Unexpected token ... in JSON at position N'), not the envelope",
+        "JsonBodyMiddleware errors reach Express's final handler (nestjs/nest#422, #2615)",
+    ),
+    Quirk(
+        "session-as-bearer",
+        "authorize also takes the session token as 'Authorization: Bearer <session>'",
+        "NextAuth getToken() reads the Authorization header too; calcom-observed.md run 2",
+    ),
+    Quirk(
+        "authorize-drops-state",
+        "authorize silently drops a state sent in its body",
+        "ValidationPipe whitelist strips unknown fields (inputs/authorize.input.ts)",
+    ),
+    Quirk(
+        "code-appended-blindly",
+        "the code is appended as ?code= even to a redirect URI that has a query",
+        "oauth-flow.controller.ts: res.redirect(`${body.redirectUri}?code=${id}`)",
+    ),
+    Quirk(
+        "without-cache-control",
+        "authorize, exchange and refresh responses carry no Cache-Control",
+        "calcom-observed.md",
+    ),
+    Quirk(
+        "redirect-text-body",
+        "authorize's 302 has Express's text/plain body 'Found. Redirecting to <url>'",
+        "Express res.redirect(); calcom-observed.md",
+    ),
+    Quirk(
+        "cuid-codes",
+        "codes look like cuids: 'c' and 24 lowercase base36 characters (from a CSPRNG here)",
+        "PlatformAuthorizationToken.id @default(cuid()); calcom-observed.md",
+    ),
+    Quirk(
+        "exchange-header-crash",
+        "exchange without an Authorization header answers 500 with Nest's default body, no envelope (defect)",
+        "oauth-flow.controller.ts: authorization.replace(...) on undefined; calcom-observed.md",
+    ),
+    Quirk(
+        "exchange-deletes-code-last",
+        "exchange writes the tokens, then deletes the code: a racing loser that read "
+        "the code gets 404 NOT_FOUND, its tokens already written (defect)",
+        "oauth-flow.service.ts createOAuthTokens then invalidateAuthorizationToken; prisma-exception.filter.ts P2025",
+    ),
+    Quirk(
+        "tokens-without-jti",
+        "tokens carry no jti: two pairs minted for one user and client within a second are "
+        "identical and the second insert fails: 500 (Nest's default body), the code left pending, the refresh "
+        "token not rotated (defect)",
+        "tokens.repository.ts at 2dbbdc21; real-calcom-run.md",
+    ),
+    Quirk(
+        "refresh-expiry-unchecked",
+        "a refresh token past its expiry still refreshes (defect)",
+        "tokens.repository.ts refreshOAuthTokens never reads expiresAt",
+    ),
+    Quirk(
+        "refresh-deletes-token",
+        "refresh deletes the used refresh token (and the client's expired access tokens) "
+        "in one transaction: replaying it revokes nothing, racing refreshes lose with 404 NOT_FOUND",
+        "tokens.repository.ts refreshOAuthTokens $transaction; prisma-exception.filter.ts P2025",
+    ),
+    Quirk(
+        "consent-mock-up",
+        "the platform consent page is a static mock-up: 'Acme.com', hard-coded permissions, no "
+        "login redirect, no errors, an Allow that does nothing, a Go back without test id (defect)",
+        "apps/web/modules/auth/platform/authorize-view.tsx; calcom-pages.md",
+    ),
+)
+PLATFORM_QUIRKS: dict[str, Quirk] = {quirk.name: quirk for quirk in _DECLARED}

@@ -6,7 +6,7 @@ import asyncio
 
 from starlette.requests import Request
 
-from .deviations import active
+from .behaviour import active
 from .errors import ApiError
 from .store import Store
 

@@ -1,23 +1,20 @@
 """Deviations from the reference behaviour: the faults (faults.py) and the personas' quirks (personas.py).
 
-`app.state.deviations` holds every active one, the persona's quirks and the `--fault`s; handlers ask
-`active(request, name)`. With the reference persona and no fault on, every call answers False.
+`app.state.deviations` is an ActiveDeviations: the persona's quirks and the `--fault`s on now, and the
+behaviour they make (behaviour.py). With the reference persona and no fault on, that is the reference.
 """
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from collections.abc import Iterable
 
+from .behaviour import Behaviour, compose
 from .faults import FAULTS
+from .overrides import Fault, Quirk
 from .personas import PERSONAS, QUIRKS
 
-DEVIATIONS: dict[str, object] = {**FAULTS, **QUIRKS}
+DEVIATIONS: dict[str, Fault | Quirk] = {**FAULTS, **QUIRKS}
 assert len(DEVIATIONS) == len(FAULTS) + len(QUIRKS), "a quirk and a fault share a name"
-
-
-def active(request: Request, name: str) -> bool:
-    assert name in DEVIATIONS, name
-    return name in request.app.state.deviations
 
 
 def fault_problem(persona: str, name: str) -> str | None:
@@ -36,3 +33,26 @@ def fault_problem(persona: str, name: str) -> str | None:
 def deviations_for(persona: str, faults: list[str] | set[str]) -> set[str]:
     """The persona's quirks and the given faults (already checked with fault_problem)."""
     return set(PERSONAS[persona].quirks) | set(faults)
+
+
+class ActiveDeviations:
+    """The deviations on now and the behaviour they make: faults over quirks (each in its table's order)."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: frozenset[str] = frozenset()
+        self.behaviour: Behaviour = compose(())
+        self.set(names)
+
+    def set(self, names: Iterable[str]) -> None:
+        names = frozenset(names)
+        unknown = names - set(DEVIATIONS)
+        assert not unknown, unknown
+        ordered: list[Fault | Quirk] = [
+            *(f for f in FAULTS.values() if f.name in names),
+            *(q for q in QUIRKS.values() if q.name in names),
+        ]
+        self.names = names
+        self.behaviour = compose(tuple(d.override for d in ordered if d.override is not None))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names

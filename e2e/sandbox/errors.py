@@ -10,7 +10,7 @@ from http import HTTPStatus
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from .deviations import active
+from .behaviour import active
 
 EXCEPTION_NAMES = {
     400: "BadRequestException",

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from .deviations import active
+from .behaviour import active
 from .errors import ApiError, ExpressError, validation_error
 
 MAX_BODY_BYTES = 100 * 1024  # Express's body-parser default, which Cal.com's API inherits

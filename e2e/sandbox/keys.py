@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .deviations import active
+from .behaviour import active
 from .errors import UncaughtError
 from .store import Store, TokenCollision, TokenGrant
 from .tokens import access_token_expiry, mint, refresh_token_expiry

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from .deviations import active
+from .behaviour import active
 from .errors import ApiError
 from .oauth2_scopes import PROFILE_SCOPE, is_legacy_token
 from .oauth2_tokens import ACCESS, decode

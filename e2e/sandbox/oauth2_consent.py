@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deviations import active
+from .behaviour import active
 from .oauth2_scopes import LEGACY_PERMISSIONS, LEGACY_SCOPES, grouped_labels, is_legacy_client, parse_scope_param
 from .oauth2_service import (
     AuthorizeError,

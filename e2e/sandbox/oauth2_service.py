@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 
-from .deviations import active
+from .behaviour import active
 from .oauth2_scopes import ALL_KNOWN_SCOPES, is_legacy_client
 from .oauth2_store import OAuth2Client, OAuth2Store
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deviations import active
+from .behaviour import active
 from .http_input import MAX_BODY_BYTES
 from .oauth2_scopes import LEGACY_PROFILE_SCOPE
 from .oauth2_service import oauth2_store, redirect_registered, status_refusal

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from .api import redirect_allowed
-from .deviations import active
+from .behaviour import active
 from .nextauth import csrf_token, set_csrf_cookie
 from .redirects import with_query_params
 from .sessions import session_user
