@@ -7,20 +7,18 @@ whose bigger steps live in calcom.py. With the reference persona and no fault on
 from __future__ import annotations
 
 import asyncio
-import re
-import secrets
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import calcom, codes
-from .behaviour import active
+from .behaviour import active, behaviour
 from .errors import ApiError, UncaughtError
 from .http_input import authorization_value, optional_string, read_api_body, required_string
 from .keys import algorithms, cache_headers, issue_keys, keys_response
 from .oauth2_api import third_party_user
-from .redirects import is_redirect_allowed, with_query_params
+from .redirects import with_query_params
 from .sessions import session_user
 from .store import Client, Store, TokenGrant, User
 from .tokens import decode, new_secret_token, token_key
@@ -42,17 +40,7 @@ def _store(request: Request) -> Store:
 
 
 def redirect_allowed(request: Request, candidate: str, client: Client) -> bool:
-    registered = client.redirect_uris
-    if active(request, "redirect-prefix-match"):
-        return any(candidate.startswith(uri) for uri in registered)
-    if active(request, "redirect-case-folding"):
-        return is_redirect_allowed(candidate.lower(), [uri.lower() for uri in registered])
-    if active(request, "wildcard-ignored"):
-        return candidate in registered
-    if active(request, "wildcard-unanchored"):
-        patterns = [".*".join(re.escape(part) for part in uri.split("*")) for uri in registered]
-        return any(re.match(pattern, candidate) for pattern in patterns)
-    return is_redirect_allowed(candidate, registered)
+    return behaviour(request).redirect_allowed(candidate, client.redirect_uris)
 
 
 def _authorizing_user(request: Request) -> User | None:
@@ -62,13 +50,6 @@ def _authorizing_user(request: Request) -> User | None:
     if user is None and active(request, "session-as-bearer") and header.startswith("Bearer "):
         user = _store(request).user_for_session(header[len("Bearer ") :].strip())
     return user
-
-
-def _new_code(request: Request) -> str | None:
-    """None: the store's default (256 random bits)."""
-    if active(request, "short-codes"):
-        return secrets.token_hex(4)
-    return calcom.cuid() if active(request, "cuid-codes") else None
 
 
 async def authorize(request: Request) -> Response:
@@ -95,9 +76,9 @@ async def authorize(request: Request) -> Response:
     if not redirect_allowed(request, redirect_uri, client):
         raise ApiError(400, "Invalid 'redirect_uri' value.")
     if active(request, "authorize-many-pending-codes"):
-        code = store.replace_code(client.id, user.id, _new_code(request))
+        code = store.replace_code(client.id, user.id, behaviour(request).new_code())
     else:
-        code = store.create_code(client.id, user.id, _new_code(request))
+        code = store.create_code(client.id, user.id, behaviour(request).new_code())
     if code is None:
         raise ApiError(400, f"User with id={user.id} has already authorized client with id={client.id}.")
     if active(request, "authorize-json-not-redirect"):

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from . import codes
-from .behaviour import active
+from .behaviour import Behaviour, active
 from .errors import NOT_FOUND_RECORD, ApiError
 from .keys import issue_keys
-from .overrides import Quirk
+from .overrides import Quirk, quirks_into
 from .store import Store
 from .tokens import new_secret_token, token_key
 
@@ -134,11 +134,6 @@ _DECLARED = (
         "Express res.redirect(); calcom-observed.md",
     ),
     Quirk(
-        "cuid-codes",
-        "codes look like cuids: 'c' and 24 lowercase base36 characters (from a CSPRNG here)",
-        "PlatformAuthorizationToken.id @default(cuid()); calcom-observed.md",
-    ),
-    Quirk(
         "exchange-header-crash",
         "exchange without an Authorization header answers 500 with Nest's default body, no envelope (defect)",
         "oauth-flow.controller.ts: authorization.replace(...) on undefined; calcom-observed.md",
@@ -175,3 +170,14 @@ _DECLARED = (
     ),
 )
 PLATFORM_QUIRKS: dict[str, Quirk] = {quirk.name: quirk for quirk in _DECLARED}
+quirk = quirks_into(PLATFORM_QUIRKS)
+
+
+@quirk(
+    "cuid-codes",
+    "codes look like cuids: 'c' and 24 lowercase base36 characters (from a CSPRNG here)",
+    "PlatformAuthorizationToken.id @default(cuid()); calcom-observed.md",
+)
+class CuidCodes(Behaviour):
+    def new_code(self) -> str | None:
+        return cuid()

@@ -9,7 +9,12 @@ so racers cannot all win there) and refresh-race.
 
 from __future__ import annotations
 
-from .overrides import REFERENCE, Fault
+import re
+import secrets
+
+from .behaviour import Behaviour
+from .overrides import REFERENCE, Fault, faults_into
+from .redirects import is_redirect_allowed
 
 _DECLARED = (
     Fault("envelope-no-timestamp", "envelope.shape", "error bodies lack timestamp"),
@@ -25,22 +30,6 @@ _DECLARED = (
     Fault(
         "authorize-unknown-client-message", "authorize.rejects_unknown_client", "unknown client says 'Client not found'"
     ),
-    Fault(
-        "redirect-prefix-match",
-        "authorize.rejects_unregistered_redirect_uri",
-        "a redirectUri starting with a registered URI is allowed",
-    ),
-    Fault(
-        "redirect-case-folding",
-        "authorize.rejects_unregistered_redirect_uri",
-        "redirect URIs are compared case-insensitively",
-    ),
-    Fault(
-        "wildcard-unanchored",
-        "authorize.accepts_wildcard_pattern",
-        "a * pattern matches at the start only, not anchored at the end",
-    ),
-    Fault("wildcard-ignored", "authorize.accepts_wildcard_pattern", "* in a registered URI is matched literally"),
     Fault(
         "authorize-many-pending-codes",
         "authorize.one_pending_code_per_client",
@@ -124,7 +113,6 @@ _DECLARED = (
         REFERENCE,
     ),
     Fault("no-cache-control", "advisory.no_store", "token responses carry no Cache-Control", REFERENCE),
-    Fault("short-codes", "advisory.entropy", "codes are 8 hex characters", REFERENCE),
     Fault("query-dropped", "advisory.registered_query_kept", "the registered query is replaced by ?code=", REFERENCE),
     Fault("state-dropped", "advisory.state_round_trip", "state is not returned", REFERENCE),
     Fault(
@@ -142,3 +130,47 @@ _DECLARED = (
     Fault("redirect-307", "advisory.redirect_status", "authorize redirects with 307"),
 )
 PLATFORM_FAULTS: dict[str, Fault] = {fault.name: fault for fault in _DECLARED}
+fault = faults_into(PLATFORM_FAULTS)
+
+
+@fault(
+    "redirect-prefix-match",
+    "authorize.rejects_unregistered_redirect_uri",
+    "a redirectUri starting with a registered URI is allowed",
+)
+class RedirectPrefixMatch(Behaviour):
+    def redirect_allowed(self, candidate: str, registered: list[str]) -> bool:
+        return any(candidate.startswith(uri) for uri in registered)
+
+
+@fault(
+    "redirect-case-folding",
+    "authorize.rejects_unregistered_redirect_uri",
+    "redirect URIs are compared case-insensitively",
+)
+class RedirectCaseFolding(Behaviour):
+    def redirect_allowed(self, candidate: str, registered: list[str]) -> bool:
+        return is_redirect_allowed(candidate.lower(), [uri.lower() for uri in registered])
+
+
+@fault(
+    "wildcard-unanchored",
+    "authorize.accepts_wildcard_pattern",
+    "a * pattern matches at the start only, not anchored at the end",
+)
+class WildcardUnanchored(Behaviour):
+    def redirect_allowed(self, candidate: str, registered: list[str]) -> bool:
+        patterns = [".*".join(re.escape(part) for part in uri.split("*")) for uri in registered]
+        return any(re.match(pattern, candidate) for pattern in patterns)
+
+
+@fault("wildcard-ignored", "authorize.accepts_wildcard_pattern", "* in a registered URI is matched literally")
+class WildcardIgnored(Behaviour):
+    def redirect_allowed(self, candidate: str, registered: list[str]) -> bool:
+        return candidate in registered
+
+
+@fault("short-codes", "advisory.entropy", "codes are 8 hex characters", REFERENCE)
+class ShortCodes(Behaviour):
+    def new_code(self) -> str | None:
+        return secrets.token_hex(4)
