@@ -76,11 +76,11 @@ def create_app(
     shared: dict[str, Any] | None = None,
 ) -> ASGIApp:
     """role "api": the API's routes; "web": the web app's; "single": both in one app (errors as the API's).
-    Apps made with the same `shared` dict share their state (deviations, keys remembered for tokens-repeat)."""
+    Apps made with the same `shared` dict share their state (the active deviations)."""
     shared = (
         shared
         if shared is not None
-        else {"deviations": ActiveDeviations(deviations or ()), "first_keys": {}, "two_factor_emails": set()}
+        else {"deviations": ActiveDeviations(deviations or ()), "two_factor_emails": set()}
     )
     api_routes = [*api.routes, *openapi.routes, *admin_api.routes]
     web_routes = [*web.routes, *nextauth.routes, *oauth2_consent.routes, *oauth2_web.routes]
@@ -91,7 +91,6 @@ def create_app(
     app.state.admin_key = admin_key
     app.state.deviations = shared["deviations"]
     app.state.config = config or SandboxConfig()
-    app.state.first_keys = shared["first_keys"]  # for the tokens-repeat fault
     app.state.two_factor_emails = shared.setdefault("two_factor_emails", set())  # users whose login asks a code
     web.compile_templates()
     return app if role == "web" else CalcomHttpQuirks(app, shared["deviations"])
@@ -101,7 +100,7 @@ def create_split_app(
     store: Store, admin_key: str, deviations: set[str], config: SandboxConfig, web_port: int
 ) -> ASGIApp:
     """One ASGI app for both listeners: the web app for connections to web_port, the API for the others."""
-    shared: dict[str, Any] = {"deviations": ActiveDeviations(deviations), "first_keys": {}}
+    shared: dict[str, Any] = {"deviations": ActiveDeviations(deviations)}
     api_app = create_app(store, admin_key, config=config, role="api", shared=shared)
     web_app = create_app(store, admin_key, config=config, role="web", shared=shared)
     return PortDispatch({web_port: web_app}, api_app)
@@ -120,8 +119,8 @@ class PortDispatch:
 
 
 class CalcomHttpQuirks:
-    """What Cal.com's Express layer does around every API request: the /api/v2 -> /v2 rewrite
-    (api-v2-prefix-rewrite) and an X-Request-Id on every response (envelope-details)."""
+    """What Cal.com's Express layer may do around every API request: the /api/v2 -> /v2 rewrite and an
+    X-Request-Id on every response (Behaviour.rewrites_api_v2_prefix, .adds_request_id)."""
 
     def __init__(self, app: ASGIApp, deviations: ActiveDeviations) -> None:
         self.app, self.deviations = app, deviations
@@ -130,14 +129,15 @@ class CalcomHttpQuirks:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if "api-v2-prefix-rewrite" in self.deviations and scope["path"].startswith("/api/v2"):
+        steps = self.deviations.behaviour
+        if steps.rewrites_api_v2_prefix and scope["path"].startswith("/api/v2"):
             raw = scope.get("raw_path") or scope["path"].encode()
             scope = {
                 **scope,
                 "path": "/v2" + scope["path"][len("/api/v2") :],
                 "raw_path": b"/v2" + raw[len(b"/api/v2") :],
             }
-        if "envelope-details" not in self.deviations:
+        if not steps.adds_request_id:
             await self.app(scope, receive, send)
             return
         request_id = str(uuid.uuid4()).encode()

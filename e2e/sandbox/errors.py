@@ -10,7 +10,7 @@ from http import HTTPStatus
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from .behaviour import active
+from .current import behaviour
 
 EXCEPTION_NAMES = {
     400: "BadRequestException",
@@ -23,7 +23,7 @@ EXCEPTION_NAMES = {
     498: "TokenExpiredException",
     500: "InternalServerErrorException",
 }
-_DEFAULT = object()
+DEFAULT_DETAILS = object()
 NOT_FOUND_RECORD = "Invalid Query: The requested record was not found."  # Cal.com's Prisma filter, P2025
 
 
@@ -34,7 +34,7 @@ class ApiError(Exception):
     `details` is what Nest's exception.getResponse() would give (shown with the envelope-details quirk; None: none).
     """
 
-    def __init__(self, status: int, message: str, code: str | None = None, details: object = _DEFAULT) -> None:
+    def __init__(self, status: int, message: str, code: str | None = None, details: object = DEFAULT_DETAILS) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -76,24 +76,20 @@ def request_path(request: Request) -> str:
 
 
 def envelope(
-    request: Request, status: int, message: str, code: str | None = None, details: object = _DEFAULT
+    request: Request, status: int, message: str, code: str | None = None, details: object = DEFAULT_DETAILS
 ) -> JSONResponse:
-    error: dict[str, object] = {
-        "code": "HttpException"
-        if active(request, "envelope-generic-code")
-        else code or EXCEPTION_NAMES.get(status, "HttpException"),
-        "message": message,
-    }
-    if active(request, "envelope-details") and details is not None:
-        error["details"] = _nest_response(status, message) if details is _DEFAULT else details
+    steps = behaviour(request)
+    error: dict[str, object] = {"code": steps.error_code(status, code), "message": message}
+    shown_details = steps.error_details(status, message, details)
+    if shown_details is not None:
+        error["details"] = shown_details
     body: dict[str, object] = {
         "status": "error",
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "path": request_path(request),
         "error": error,
     }
-    if active(request, "envelope-no-timestamp"):
-        del body["timestamp"]
+    body = steps.envelope_body(body)
     return JSONResponse(body, status_code=status)
 
 
@@ -123,7 +119,7 @@ def express_error_page(error: ExpressError) -> Response:
     )
 
 
-def _nest_response(status: int, message: str) -> dict[str, object]:
+def nest_response(status: int, message: str) -> dict[str, object]:
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:

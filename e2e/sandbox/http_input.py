@@ -4,13 +4,13 @@ calcom persona's quirks, what Cal.com's Express layer answers instead."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from .behaviour import active
-from .errors import ApiError, ExpressError, validation_error
+from .errors import ApiError, validation_error
 
 MAX_BODY_BYTES = 100 * 1024  # Express's body-parser default, which Cal.com's API inherits
 
@@ -55,28 +55,19 @@ async def read_body(request: Request) -> dict[str, Any]:
     raise ApiError(400, f"Unsupported content type '{media_type or 'none'}': send application/json.")
 
 
-async def read_api_body(request: Request) -> dict[str, Any]:
-    """An OAuth API body: read_body, or, with the json-only-body quirk, Cal.com's JSON body-parser."""
-    if not active(request, "json-only-body"):
-        return await read_body(request)
+async def read_json_only_body(request: Request, refused: Callable[[int, str], Exception]) -> dict[str, Any]:
+    """Cal.com's API body: its JSON body-parser, other bodies left unread ({}, which validation refuses).
+    `refused(status, text)` is what a body the parser refuses raises."""
     if _media_type(request) != "application/json":
-        return {}  # body-parser leaves other bodies unread: req.body is {} and validation refuses it
-    html_errors = active(request, "body-parser-errors-html")
-    too_large = (
-        ExpressError(413, "PayloadTooLargeError: request entity too large")
-        if html_errors
-        else ApiError(413, "request entity too large")
-    )
-    raw = await _raw_body(request, too_large)
+        return {}
+    raw = await _raw_body(request, refused(413, "request entity too large"))
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():
         return {}
     try:
         data = _strict_json(text)
     except SyntaxError as error:
-        if html_errors:
-            raise ExpressError(400, f"SyntaxError: {error.msg}") from None
-        raise ApiError(400, error.msg) from None
+        raise refused(400, error.msg) from None
     return data if isinstance(data, dict) else {}  # an array fails validation like an empty body
 
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .behaviour import active
+from .current import behaviour
 from .errors import UncaughtError
 from .store import Store, TokenCollision, TokenGrant
-from .tokens import access_token_expiry, mint, refresh_token_expiry
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+from .tokens import IssuedToken, mint
 
 
 def cache_headers(request: Request) -> dict[str, str]:
-    """Cache-Control: no-store on every token response (CONTRACT §4), unless a deviation drops it."""
-    return {} if active(request, "no-cache-control") or active(request, "without-cache-control") else dict(NO_STORE)
+    """The cache headers of every token response: no-store (CONTRACT §4)."""
+    return dict(behaviour(request).cache_headers)
 
 
 def algorithms(request: Request) -> list[str]:
-    return ["HS512"] if active(request, "tokens-hs512") else ["HS256"]
+    return [behaviour(request).token_algorithm]
 
 
 def issue_keys(
@@ -33,46 +31,41 @@ def issue_keys(
     """Mints and stores a pair; the KeysResponseDto body. A pair identical to a stored one (possible only
     without a jti) fails to store, as Cal.com's insert does: UncaughtError, nothing stored."""
     store: Store = request.app.state.store
+    steps = behaviour(request)
     now = store.now_ms()
     key = store.signing_key()
-    access_expires = access_token_expiry(now)
-    if active(request, "access-lifetime-30-minutes"):
-        access_expires -= 30 * 60_000
-    if active(request, "access-lifetime-not-floored"):
-        access_expires = now + 60 * 60_000
-        access_expires += 1 if access_expires % 60_000 == 0 else 0
-    refresh_expires = refresh_token_expiry(now, request.app.state.config.timezone)
-    if active(request, "refresh-lifetime-not-floored"):
-        refresh_expires += now % 86_400_000 or 1
-    owner = user_id + 1000 if active(request, "tokens-wrong-owner") else user_id
-    user_id_claim = from_refresh and not active(request, "refreshed-tokens-no-user-id")
-    omit = ("clientId",) if active(request, "tokens-no-client-id") else ()
-    algorithm = algorithms(request)[0]
-    with_jti = not active(request, "tokens-without-jti")
-    access = mint(key, "access_token", client_id, owner, access_expires, now, user_id_claim, omit, algorithm, with_jti)
-    refresh_ = mint(
-        key, "refresh_token", client_id, owner, refresh_expires, now, user_id_claim, omit, algorithm, with_jti
-    )
+    owner = steps.token_owner(user_id)
+    with_user_id = steps.user_id_claim(from_refresh)
+
+    def minted(kind: str, expires_at: int) -> IssuedToken:
+        return mint(
+            key,
+            kind,
+            client_id,
+            owner,
+            expires_at,
+            now,
+            with_user_id,
+            steps.omitted_claims,
+            steps.token_algorithm,
+            steps.tokens_have_jti,
+        )
+
+    access = minted("access_token", steps.access_expiry(now))
+    refresh_ = minted("refresh_token", steps.refresh_expiry(now, request.app.state.config.timezone))
     try:
         store.record_tokens(
             access.key, refresh_.key, TokenGrant(client_id, user_id, family, refresh_.expires_at), access.expires_at
         )
     except TokenCollision:
         raise UncaughtError("Unique constraint failed on the fields: (`secret`)") from None
-    data = {
+    data: dict[str, object] = {
         "accessToken": access.token,
         "accessTokenExpiresAt": access.expires_at,
-        "refreshToken": given_refresh_token
-        if active(request, "refresh-same-refresh-token") and given_refresh_token
-        else refresh_.token,
+        "refreshToken": steps.returned_refresh_token(refresh_.token, given_refresh_token),
         "refreshTokenExpiresAt": refresh_.expires_at,
     }
-    if active(request, "keys-missing-expiry"):
-        del data["refreshTokenExpiresAt"]
-    body = {"status": "success", "data": data}
-    if active(request, "tokens-repeat"):
-        request.app.state.first_keys.setdefault((client_id, user_id), body)
-    return body
+    return {"status": "success", "data": steps.keys_data(data)}
 
 
 def keys_response(request: Request, body: dict) -> JSONResponse:

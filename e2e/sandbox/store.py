@@ -29,8 +29,6 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS codes (
     code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     UNIQUE (client_id, user_id));
-CREATE TABLE IF NOT EXISTS reusable_codes (
-    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS access_tokens (
     token_key TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     family TEXT NOT NULL, expires_ms INTEGER NOT NULL);
@@ -197,10 +195,6 @@ class Store:
             return None
         return code
 
-    def replace_code(self, client_id: str, user_id: int, code: str | None = None) -> str | None:
-        self.db.execute("DELETE FROM codes WHERE client_id = ? AND user_id = ?", (client_id, user_id))
-        return self.create_code(client_id, user_id, code)
-
     def take_code(self, code: str, client_id: str | None) -> int | None:
         """Deletes the code and returns its user, in one statement: of racing callers one wins."""
         row = self.db.execute(
@@ -209,32 +203,12 @@ class Store:
         ).fetchone()
         return row["user_id"] if row else None
 
-    def peek_code(self, code: str, client_id: str | None, reusable_too: bool = False) -> int | None:
+    def peek_code(self, code: str, client_id: str | None) -> int | None:
         """The code's user if the code is pending (for client_id; any client when None), without spending it."""
-        tables = ("codes", "reusable_codes") if reusable_too else ("codes",)
-        for table in tables:
-            row = self.db.execute(
-                f"SELECT user_id FROM {table} WHERE code = ? AND (? IS NULL OR client_id = ?)",
-                (code, client_id, client_id),
-            ).fetchone()
-            if row:
-                return row["user_id"]
-        return None
-
-    def take_code_keeping_it_usable(self, code: str, client_id: str) -> int | None:
-        """For the code-reusable fault: frees the user's pending slot, yet the code keeps working."""
-        user_id = self.take_code(code, client_id)
-        if user_id is not None:
-            self.db.execute("INSERT OR IGNORE INTO reusable_codes VALUES (?, ?, ?)", (code, client_id, user_id))
-            return user_id
         row = self.db.execute(
-            "SELECT user_id FROM reusable_codes WHERE code = ? AND client_id = ?", (code, client_id)
+            "SELECT user_id FROM codes WHERE code = ? AND (? IS NULL OR client_id = ?)", (code, client_id, client_id)
         ).fetchone()
         return row["user_id"] if row else None
-
-    def retire_code(self, code: str) -> None:
-        """Makes the code unusable while its row still counts as the user's pending code."""
-        self.db.execute("UPDATE codes SET code = code || ':retired:' || ? WHERE code = ?", (new_secret_token(8), code))
 
     # --- access and refresh tokens ---------------------------------------------------------
     def record_tokens(self, access_key: str, refresh_key: str, grant: TokenGrant, access_expires_ms: int) -> None:

@@ -4,7 +4,6 @@ page (working on the reference persona, Cal.com's static mock-up with the consen
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -13,7 +12,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from .api import redirect_allowed
-from .behaviour import active
+from .current import behaviour
 from .nextauth import csrf_token, set_csrf_cookie
 from .redirects import with_query_params
 from .sessions import session_user
@@ -37,7 +36,6 @@ PERMISSION_LABELS = {
     "SCHEDULE_WRITE": "Edit your availability",
     "PROFILE_READ": "Read your profile",
 }
-INCORRECT = "Email or password is incorrect."  # en: incorrect_email_password
 SOMETHING_WRONG = "Something went wrong."
 NOT_FOUND_PAGE = (
     "<!DOCTYPE html><html><head><title>404: This page could not be found.</title></head>"
@@ -58,19 +56,19 @@ async def login_page(request: Request) -> Response:
     (after --hydration-delay-ms, as React hydrates), a submit is a native GET of this page with the fields in
     the query, which is rendered again, the query ignored."""
     config = request.app.state.config
-    callback_url = "/" if active(request, "login-ignores-callback") else request.query_params.get("callbackUrl", "/")
+    steps = behaviour(request)
     token, cookie = csrf_token(request)
-    heading_changed = active(request, "login-heading-changed")
+    heading, subtitle = steps.login_heading
     context = {
         "design": config.login_design,
-        "heading": "Sign in" if heading_changed else "Welcome back",
-        "subtitle": "Sign in to your account" if heading_changed else "Welcome back! Sign in to your account",
+        "heading": heading,
+        "subtitle": subtitle,
         "submit_text": "Continue" if config.login_design == "current" else "Sign in",
         "csrf_token": token,
         "settings": {
-            "callbackUrl": callback_url,
+            "callbackUrl": steps.login_callback_url(request.query_params.get("callbackUrl", "/")),
             "hydrationDelayMs": config.hydration_delay_ms,
-            "incorrect": None if active(request, "login-silent-failure") else INCORRECT,
+            "incorrect": steps.login_error,
             "somethingWrong": SOMETHING_WRONG,
         },
     }
@@ -86,24 +84,23 @@ async def page_post(request: Request) -> Response:
 
 
 async def consent_page(request: Request) -> Response:
-    if active(request, "consent-mock-up"):
+    steps = behaviour(request)
+    if steps.consent_mock_up:
         return templates.TemplateResponse(request, "consent_mockup.html", {})
     query = request.query_params
     user = session_user(request)
     if user is None:
-        if active(request, "consent-loses-callback"):
-            return RedirectResponse("/auth/login", status_code=302)
-        return RedirectResponse("/auth/login?" + urlencode({"callbackUrl": str(request.url)}), status_code=302)
+        return RedirectResponse(steps.consent_login_redirect(str(request.url)), status_code=302)
     client_id, redirect_uri = query.get("client_id", ""), query.get("redirect_uri", "")
     client = _store(request).client(client_id) if client_id else None
     if client is None:
         error = f"OAuth client with ID '{client_id}' not found"
-        if active(request, "consent-unknown-client-redirects") and redirect_uri:
-            return RedirectResponse(_with_error(redirect_uri, "invalid_client"), status_code=302)
+        if steps.unknown_client_redirect_error and redirect_uri:
+            return RedirectResponse(_with_error(redirect_uri, steps.unknown_client_redirect_error), status_code=302)
     elif not redirect_allowed(request, redirect_uri, client):
         error = "Invalid 'redirect_uri' value."
-        if active(request, "consent-bad-redirect-redirects") and redirect_uri:
-            return RedirectResponse(_with_error(redirect_uri, "invalid_request"), status_code=302)
+        if steps.bad_redirect_redirect_error and redirect_uri:
+            return RedirectResponse(_with_error(redirect_uri, steps.bad_redirect_redirect_error), status_code=302)
     else:
         error = None
     if error or client is None:  # (client is None only with an error)
@@ -116,8 +113,8 @@ async def consent_page(request: Request) -> Response:
         "permissions": [PERMISSION_LABELS.get(p, p) for p in client.permissions],
         "redirect_uri": redirect_uri,
         "state": query.get("state"),
-        "client_name": "An application" if active(request, "consent-anonymous-client") else client.name,
-        "go_back_submits": active(request, "go-back-issues-code"),
+        "client_name": steps.consent_client_name(client),
+        "go_back_submits": steps.go_back_submits,
         # Allow posts the form to the API's origin: a top-level POST carries the session cookie there
         # (cookies ignore ports), and the reference API reads a form body as well as JSON.
         "api_url": "" if request.app.state.config.layout == "single" else request.app.state.config.api_url,
