@@ -13,12 +13,12 @@ import html
 import json
 import re
 import secrets
-import sys
 import threading
 import time
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypedDict
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 KEY = secrets.token_bytes(32)
@@ -31,7 +31,7 @@ def b64(raw: bytes) -> str:
     return urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def sign(payload: dict) -> str:
+def sign(payload: dict[str, str | int]) -> str:
     head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + b64(json.dumps(payload).encode())
     return head + "." + b64(hmac.new(KEY, head.encode(), hashlib.sha256).digest())
 
@@ -50,18 +50,45 @@ def verify(token: str) -> dict | None:
     return payload if isinstance(payload, dict) else None
 
 
+class User(TypedDict):
+    id: int
+    email: str
+    username: str
+    salt: bytes
+    hash: bytes
+
+
+class Client(TypedDict):
+    id: str
+    secret: str
+    name: str
+    uris: list[str]
+
+
+class AccessRecord(TypedDict):
+    family: str
+    exp: int
+
+
+class RefreshRecord(TypedDict):
+    family: str
+    used: bool
+    client: str
+    exp: int
+
+
 class State:
     def __init__(self) -> None:
         salt = secrets.token_bytes(16)
         self.password = secrets.token_urlsafe(16)
-        self.user = {
+        self.user: User = {
             "id": 7,
             "email": "qa-independent@example.test",
             "username": "qa-independent",
             "salt": salt,
             "hash": hashlib.pbkdf2_hmac("sha256", self.password.encode(), salt, 100_000),
         }
-        self.client = {
+        self.client: Client = {
             "id": "indep-" + secrets.token_hex(6),
             "secret": secrets.token_urlsafe(24),
             "name": "Independent Test App",
@@ -69,8 +96,8 @@ class State:
         }
         self.sessions: set[str] = set()
         self.codes: dict[str, str] = {}  # code -> client id (one user)
-        self.access: dict[str, dict] = {}
-        self.refresh: dict[str, dict] = {}  # jti -> {"family", "used", "client", "exp"}
+        self.access: dict[str, AccessRecord] = {}  # jti -> record
+        self.refresh: dict[str, RefreshRecord] = {}  # jti -> record
 
 
 STATE = State()
@@ -86,19 +113,20 @@ def issue(client_id: str, family: str, refreshed: bool) -> dict:
     issued = datetime.fromtimestamp(now / 1000, UTC)
     year_later = issued.replace(year=issued.year + 1, day=28 if (issued.month, issued.day) == (2, 29) else issued.day)
     refresh_exp = int(year_later.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
-    tokens = {}
+    tokens: dict[str, tuple[str, str, int]] = {}  # kind -> (token, jti, expiry)
     for kind, exp in (("access_token", access_exp), ("refresh_token", refresh_exp)):
-        claims = {
+        jti = secrets.token_urlsafe(24)
+        claims: dict[str, str | int] = {
             "type": kind,
             "clientId": client_id,
             "ownerId": STATE.user["id"],
             "expiresAt": exp,
             "iat": now // 1000,
-            "jti": secrets.token_urlsafe(24),
+            "jti": jti,
         }
         if refreshed:
             claims["userId"] = STATE.user["id"]
-        tokens[kind] = (sign(claims), claims["jti"], exp)
+        tokens[kind] = (sign(claims), jti, exp)
     STATE.access[tokens["access_token"][1]] = {"family": family, "exp": access_exp}
     STATE.refresh[tokens["refresh_token"][1]] = {
         "family": family,
@@ -231,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
         target = callback if urlsplit(callback).netloc in ("", self.headers.get("Host")) else "/"
         self.redirect(target, 303, {"Set-Cookie": f"{COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax"})
 
-    def consent_page(self, query: dict) -> None:
+    def consent_page(self, query: dict[str, str]) -> None:
         if not self.signed_in():
             return self.redirect("/auth/login?" + urlencode({"callbackUrl": self.path}))
         client_id, uri = query.get("client_id", ""), query.get("redirect_uri", "")
@@ -355,4 +383,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

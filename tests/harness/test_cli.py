@@ -39,9 +39,10 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
 # --- --help, --help-pytest ---------------------------------------------------------------------------------
 def harness_options() -> dict[str, str]:
     """Every option of calcom-e2e and of the plugin's "calcom-e2e" group: its long flag -> its help."""
-    options = {}
+    options: dict[str, str] = {}
     for action in cli.build_parser()._actions:
         flag = next(f for f in action.option_strings if f.startswith("--"))
+        assert action.help is not None, f"{flag} has no help"
         options[flag] = action.help
     for flags, attrs in cli.plugin_options():
         options.setdefault(flags[0], attrs["help"])
@@ -196,6 +197,13 @@ def test_unwritable_checks_json_or_output_is_refused_before_the_run(tmp_path):
         assert named in line and args[1] in line and "cannot write there" in line
 
 
+def why_not(path: Path, folder: bool) -> str:
+    """Why the run cannot write path (cli.cannot_write), which it must not be able to."""
+    reason = cli.cannot_write(path, folder=folder)
+    assert reason is not None, f"{path} is writable"
+    return reason
+
+
 def test_cannot_write_tries_and_leaves_nothing_behind(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("kept")
@@ -203,9 +211,9 @@ def test_cannot_write_tries_and_leaves_nothing_behind(tmp_path):
     assert cli.cannot_write(tmp_path / "new" / "results", folder=True) is None
     assert cli.cannot_write(blocker, folder=False) is None and blocker.read_text() == "kept"
     assert cli.cannot_write(tmp_path, folder=True) is None
-    assert "is a file, not a folder" in cli.cannot_write(blocker / "checks.json", folder=False)
-    assert "a file, not a folder" in cli.cannot_write(blocker, folder=True)
-    assert "a folder, not a file" in cli.cannot_write(tmp_path, folder=False)
+    assert "is a file, not a folder" in why_not(blocker / "checks.json", folder=False)
+    assert "a file, not a folder" in why_not(blocker, folder=True)
+    assert "a folder, not a file" in why_not(tmp_path, folder=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
@@ -280,12 +288,19 @@ def connect_error(url: str, kind: type[httpx.TransportError] = httpx.ConnectErro
     return kind("[Errno 111] Connection refused", request=httpx.Request("POST", url))
 
 
+def target_failure(error: BaseException) -> str:
+    """What cli.target_connection_failure says of error, which it must recognise as the target going away."""
+    failure = cli.target_connection_failure(error, TARGETS)
+    assert failure is not None, f"{error!r} is not recognised"
+    return failure
+
+
 def test_a_refused_connection_to_the_target_is_recognised():
     assert (
         cli.target_connection_failure(connect_error(f"{API}/v2/oauth/x/exchange"), TARGETS)
         == f"CAL_API_URL {API}: ConnectError: [Errno 111] Connection refused"
     )
-    assert cli.target_connection_failure(connect_error(f"{API}/v2/me", httpx.ConnectTimeout), TARGETS).startswith(
+    assert target_failure(connect_error(f"{API}/v2/me", httpx.ConnectTimeout)).startswith(
         f"CAL_API_URL {API}: ConnectTimeout"
     )
     browser = Exception(f"Page.goto: net::ERR_CONNECTION_REFUSED at {WEB}/auth/login?callbackUrl=x\nCall log: ...")
@@ -296,7 +311,7 @@ def test_a_refused_connection_to_the_target_is_recognised():
         except httpx.HTTPError as error:
             raise CheckFailed("me.rejects_unknown_token", "no answer") from error
     except CheckFailed as wrapped:
-        assert cli.target_connection_failure(wrapped, TARGETS).startswith("CAL_API_URL")
+        assert target_failure(wrapped).startswith("CAL_API_URL")
 
 
 def test_other_failures_are_not_the_target_going_away():

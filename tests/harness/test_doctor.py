@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ def target() -> Iterator[SandboxInfo]:
         yield process.info
 
 
-def doctor(tmp_path, info: SandboxInfo, **overrides: str) -> subprocess.CompletedProcess:
+def doctor(tmp_path: Path, info: SandboxInfo, **overrides: str) -> subprocess.CompletedProcess:
     env_file = tmp_path / "target.env"
     env_file.write_text(env_text(info.env_block(), **overrides))
     return run_harness(tmp_path, None, "doctor", "--env-file", str(env_file), timeout=120)

@@ -15,7 +15,7 @@ MIN_BITS = 128
 CUID = "cjld2cjxh0000qzrmn831i7rn"  # the cuid README's example: c + time + counter + fingerprint + random
 
 
-def verdict(value) -> bool:
+def verdict(value: str) -> bool:
     return entropy(value).bits >= MIN_BITS
 
 

@@ -18,6 +18,7 @@ ROOT = HERE.parents[1]
 def test_flow_suite_passes_against_an_independent_server(tmp_path):
     server = subprocess.Popen([sys.executable, str(HERE / "independent_server.py")], stdout=subprocess.PIPE, text=True)
     try:
+        assert server.stdout is not None  # a pipe
         config = json.loads(server.stdout.readline())
         env_file = tmp_path / "independent.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in config.items()))

@@ -74,11 +74,16 @@ def _nodeid(case: ET.Element) -> str:
 
 
 def _properties(case: ET.Element) -> dict[str, str]:
-    return {p.get("name"): p.get("value") for p in case.iter("property")}
+    properties = {}
+    for p in case.iter("property"):
+        name, value = p.get("name"), p.get("value")
+        assert name is not None and value is not None, f"a property without a name or a value: {p.attrib}"
+        properties[name] = value
+    return properties
 
 
 @pytest.fixture(scope="module")
-def calcom_run(tmp_path_factory) -> Run:
+def calcom_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """The default persona (no env file: the embedded sandbox starts by itself), API checks, two workers."""
     tmp = tmp_path_factory.mktemp("calcom-run")
     result = subprocess.run(
@@ -94,7 +99,7 @@ def calcom_run(tmp_path_factory) -> Run:
 
 
 @pytest.fixture(scope="module")
-def failing_run(tmp_path_factory) -> Run:
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """The reference persona with a generic error.code, and a test user whose login fails without a word."""
     tmp = tmp_path_factory.mktemp("failing-run")
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:
@@ -248,7 +253,7 @@ def test_known_rows_name_their_defect_and_its_evidence(calcom_run):
         assert evidence[check["known_defect"]] in row
 
 
-def test_report_search_and_status_boxes_filter_the_rows(calcom_run, browser: Browser):
+def test_report_search_and_status_boxes_filter_the_rows(calcom_run: Run, browser: Browser) -> None:
     checks = calcom_run.summary["checks"]
     page = browser.new_page()
     requests: list[str] = []

@@ -144,6 +144,7 @@ def test_without_http_login_api_checks_log_in_through_the_browser(tmp_path):
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "independent_server.py")], stdout=subprocess.PIPE, text=True
     )
+    assert server.stdout is not None  # a pipe
     try:
         config = json.loads(server.stdout.readline())
         env_text = "".join(f"{k}={v}\n" for k, v in config.items())

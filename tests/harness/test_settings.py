@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +18,9 @@ from e2e.settings import (
     wants_sandbox,
 )
 from tests.harness.harness_run import free_port, run_harness
+
+if TYPE_CHECKING:  # an annotation only: the module imports no Playwright when it runs
+    from playwright.sync_api import StorageState
 
 ROOT = Path(__file__).resolve().parents[2]
 REMOTE = {
@@ -151,7 +155,9 @@ def test_http_login_keeps_localhost_cookies_under_localhost():
 
     assert _cookie_domain("localhost.local", "localhost") == "localhost"
     assert _cookie_domain(".cal.com", "app.cal.com") == ".cal.com"
-    state = {"cookies": [{"name": "next-auth.session-token", "value": "v", "domain": "localhost", "path": "/"}]}
+    state: StorageState = {
+        "cookies": [{"name": "next-auth.session-token", "value": "v", "domain": "localhost", "path": "/"}]
+    }
     assert cookies_for(state, "http://localhost:5555") == {"next-auth.session-token": "v"}
 
 

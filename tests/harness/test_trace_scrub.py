@@ -18,8 +18,9 @@ import subprocess
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -197,7 +198,7 @@ SITE = "http://trace-scrub.test"
 LOGIN = "<!doctype html><form><input id=password type=password></form>"
 
 
-def test_close_page_keeps_a_masked_trace_for_a_failed_test_only(browser: Browser, tmp_path: Path):
+def test_close_page_keeps_a_masked_trace_for_a_failed_test_only(browser: Browser, tmp_path: Path) -> None:
     context = browser.new_context()
     try:
         shared = SharedContext(context, ArtifactOptions(tracing="retain-on-failure"), timeout_ms=5_000)
@@ -236,8 +237,14 @@ sys.exit(main())
 """
 
 
+class HarnessRun(TypedDict):
+    out: Path  # the run's --output folder
+    originals: Path  # each trace as Playwright wrote it, in a folder named as the test's
+    client_secret: str
+
+
 @pytest.fixture(scope="module")
-def harness_run(tmp_path_factory) -> dict:
+def harness_run(tmp_path_factory: pytest.TempPathFactory) -> HarnessRun:
     tmp = tmp_path_factory.mktemp("trace-scrub")
     with SandboxProcess.start(["--persona", "reference"]) as sandbox:
         info = sandbox.info
@@ -274,7 +281,7 @@ def harness_run(tmp_path_factory) -> dict:
     return {"out": tmp / "out", "originals": tmp / "originals", "client_secret": info.client_secret}
 
 
-def test_kept_traces_hold_no_secret_and_stay_valid(harness_run):
+def test_kept_traces_hold_no_secret_and_stay_valid(harness_run: HarnessRun) -> None:
     out, originals = harness_run["out"], harness_run["originals"]
     traces = sorted(out.rglob("trace.zip"))
     folders = {trace.parent.name for trace in traces}
@@ -332,7 +339,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def trace_viewer(tmp_path) -> Iterator:
+def trace_viewer(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
     """Playwright's trace viewer (the page `playwright show-trace` serves), served here: `show-trace` itself opens a
     headed window, or with --host/--port a tab of the desktop's browser."""
     bundle = Path(playwright.__file__).parent / "driver" / "package" / "lib" / "vite" / "traceViewer"
@@ -353,7 +360,9 @@ def trace_viewer(tmp_path) -> Iterator:
     server.server_close()
 
 
-def test_the_trace_viewer_opens_a_masked_trace(harness_run, trace_viewer, browser: Browser):
+def test_the_trace_viewer_opens_a_masked_trace(
+    harness_run: HarnessRun, trace_viewer: Callable[[Path], str], browser: Browser
+) -> None:
     out = harness_run["out"]
     page = browser.new_page()
     try:

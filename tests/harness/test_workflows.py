@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def calcom_invocations(workflow: dict) -> list[str]:
     ]
 
 
-def step_index(workflow: dict, predicate) -> list[int]:
+def step_index(workflow: dict, predicate: Callable[[dict], object]) -> list[int]:
     return [i for i, step in enumerate(steps(workflow)) if predicate(step)]
 
 
@@ -62,27 +63,31 @@ _TOKEN = re.compile(
 )
 
 
-def evaluate(expression: str, context: dict):
-    tokens, pos = [], 0
+def evaluate(expression: str, context: dict) -> object:
+    """The expression's value: a literal's, or what the context holds (anything), or a comparison's (a bool)."""
+    tokens: list[tuple[str, str]] = []  # (kind, text)
+    pos = 0
     while pos < len(expression.rstrip()):
         match = _TOKEN.match(expression, pos)
         assert match, f"cannot read {expression[pos:]!r}"
-        tokens.append((match.lastgroup, match.group(match.lastgroup)))
+        kind = match.lastgroup
+        assert kind is not None, f"cannot read {expression[pos:]!r}"  # each alternative is a named group
+        tokens.append((kind, match.group(kind)))
         pos = match.end()
     tokens.append(("end", ""))
     at = 0
 
-    def take(kind=None, text=None):
+    def take(kind: str | None = None, text: str | None = None) -> tuple[str, str]:
         nonlocal at
         token = tokens[at]
         assert (kind is None or token[0] == kind) and (text is None or token[1] == text), f"unexpected {token}"
         at += 1
         return token
 
-    def peek(text):
+    def peek(text: str) -> bool:
         return tokens[at] == ("op", text)
 
-    def either():
+    def either() -> object:
         value = both()
         while peek("||"):
             take()
@@ -90,7 +95,7 @@ def evaluate(expression: str, context: dict):
             value = value if value not in (False, 0, "", None) else right
         return value
 
-    def both():
+    def both() -> object:
         value = unary()
         while peek("&&"):
             take()
@@ -98,7 +103,7 @@ def evaluate(expression: str, context: dict):
             value = right if value not in (False, 0, "", None) else value
         return value
 
-    def unary():
+    def unary() -> object:
         if peek("!"):
             take()
             return unary() in (False, 0, "", None)
@@ -108,7 +113,7 @@ def evaluate(expression: str, context: dict):
             return (value == primary()) != negate
         return value
 
-    def primary():
+    def primary() -> object:
         kind, text = take()
         if kind == "str":
             return text[1:-1].replace("''", "'")
@@ -131,10 +136,13 @@ def evaluate(expression: str, context: dict):
     return value
 
 
+_RENDERED: dict[object, str] = {True: "true", False: "false", None: ""}
+
+
 def render(text: str, context: dict) -> str:
-    def as_text(match):
+    def as_text(match: re.Match[str]) -> object:
         value = evaluate(match.group(1), context)
-        return {True: "true", False: "false", None: ""}.get(value, value) if not isinstance(value, str) else value
+        return _RENDERED.get(value, value) if not isinstance(value, str) else value
 
     return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(as_text(m)), text)
 

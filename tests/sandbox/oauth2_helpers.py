@@ -31,7 +31,11 @@ def pkce_pair() -> tuple[str, str]:
 
 
 def client_for_authorization(
-    http: httpx.Client, info: SandboxInfo, client_id: str | None = None, redirect_uri: str | None = None, scope=None
+    http: httpx.Client,
+    info: SandboxInfo,
+    client_id: str | None = None,
+    redirect_uri: str | None = None,
+    scope: str | None = None,
 ) -> httpx.Response:
     params = {"clientId": client_id or info.oauth2_client_id, "redirectUri": redirect_uri or info.oauth2_redirect_uri}
     if scope is not None:
@@ -57,8 +61,16 @@ def allow(
     return http.post("/api/trpc/oAuth/generateAuthCode", json=body)
 
 
-def new_code(http: httpx.Client, info: SandboxInfo, **kwargs) -> str:
-    response = allow(http, info, **kwargs)
+def new_code(
+    http: httpx.Client,
+    info: SandboxInfo,
+    client_id: str | None = None,
+    redirect_uri: str | None = None,
+    scopes: list[str] | None = None,
+    **extra: str | None,
+) -> str:
+    """A code from what the consent page's Allow posts (allow's parameters)."""
+    response = allow(http, info, client_id, redirect_uri, scopes, **extra)
     assert response.status_code == 200, response.text
     return response.json()["authorizationCode"]
 
@@ -76,8 +88,16 @@ def token(http: httpx.Client, info: SandboxInfo, auth_code: str, /, **fields: st
     return http.post(f"{info.web_url}/api/auth/oauth/token", data={k: v for k, v in form.items() if v is not None})
 
 
-def tokens(http: httpx.Client, info: SandboxInfo, **kwargs) -> dict:
-    response = token(http, info, new_code(http, info, **kwargs))
+def tokens(
+    http: httpx.Client,
+    info: SandboxInfo,
+    client_id: str | None = None,
+    redirect_uri: str | None = None,
+    scopes: list[str] | None = None,
+    **extra: str | None,
+) -> dict:
+    """The token response for a new code (allow's parameters)."""
+    response = token(http, info, new_code(http, info, client_id, redirect_uri, scopes, **extra))
     assert response.status_code == 200, response.text
     return response.json()
 

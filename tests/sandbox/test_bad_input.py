@@ -3,29 +3,31 @@ Express's JSON parser refuses) in Express's own HTML page, as Cal.com answers it
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from e2e.checks.responses import check_error_envelope
 from e2e.sandbox.http_input import MAX_BODY_BYTES
+from e2e.sandbox.info import SandboxInfo
 
 OAUTH_OPERATIONS = ["authorize", "exchange", "refresh"]
 FIELD = {"authorize": "redirectUri", "exchange": "clientSecret", "refresh": "refreshToken"}
 
 
-def headers_for(operation: str, info) -> dict[str, str]:
+def headers_for(operation: str, info: SandboxInfo) -> dict[str, str]:
     return {"exchange": {"Authorization": "Bearer some-code"}, "refresh": {"x-cal-secret-key": info.client_secret}}.get(
         operation, {}
     )
 
 
-def assert_4xx_envelope(response, status: int | None = None) -> dict:
+def assert_4xx_envelope(response: httpx.Response, status: int | None = None) -> dict:
     assert 400 <= response.status_code < 500, f"HTTP {response.status_code}: {response.text[:200]}"
     if status is not None:
         assert response.status_code == status, response.text[:200]
     return check_error_envelope(response)
 
 
-def assert_express_page(response, status: int, text: str) -> None:
+def assert_express_page(response: httpx.Response, status: int, text: str) -> None:
     assert response.status_code == status, response.text[:200]
     assert response.headers["content-type"].startswith("text/html")
     assert text in response.text, response.text[:300]

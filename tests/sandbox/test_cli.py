@@ -33,7 +33,7 @@ OAUTH2_PRINTED = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(*args: str) -> subprocess.Popen:
+def start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "e2e.sandbox", *args],
         cwd=ROOT,
@@ -43,13 +43,14 @@ def start(*args: str) -> subprocess.Popen:
     )
 
 
-def stop(process: subprocess.Popen) -> tuple[str, str]:
+def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
     process.terminate()
     return process.communicate(timeout=10)
 
 
 def test_prints_one_line_per_contract_variable():
     process = start()
+    assert process.stdout is not None  # a pipe (start)
     lines = [process.stdout.readline().strip() for _ in [*VARIABLES, *OAUTH2_PRINTED]]
     stop(process)
     names = [line.split("=", 1)[0] for line in lines]
@@ -66,10 +67,14 @@ def test_env_file_receives_the_block_and_it_configures_the_harness(tmp_path):
     out, err = stop(process)
     values = dotenv_values(env_file)
     assert set(values) == {*VARIABLES, *OAUTH2_PRINTED}
-    assert values["CAL_OAUTH2_CLIENT_SECRET"] not in out
-    assert values["CAL_CLIENT_SECRET"] not in out  # written to the file, not printed
-    assert values["CAL_API_URL"].startswith("http://localhost:")
-    assert values["CAL_WEB_URL"].startswith("http://localhost:") and values["CAL_WEB_URL"] != values["CAL_API_URL"]
+    oauth2_secret, secret = values["CAL_OAUTH2_CLIENT_SECRET"], values["CAL_CLIENT_SECRET"]
+    api_url, web_url = values["CAL_API_URL"], values["CAL_WEB_URL"]
+    assert oauth2_secret is not None and secret is not None, "a secret without a value"
+    assert api_url is not None and web_url is not None, "a URL without a value"
+    assert oauth2_secret not in out
+    assert secret not in out  # written to the file, not printed
+    assert api_url.startswith("http://localhost:")
+    assert web_url.startswith("http://localhost:") and web_url != api_url
     assert "persona calcom, imitating " + CALCOM_VERSION in err
 
 
@@ -103,6 +108,7 @@ time.sleep(600)
 def test_a_sandbox_whose_parent_is_killed_stops_and_cleans_up():
     """A killed harness (SIGKILL, a cancelled CI job) must not leave its sandbox holding a port forever."""
     parent = subprocess.Popen([sys.executable, "-c", ORPHANING_PARENT], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None  # a pipe
     try:
         started = json.loads(parent.stdout.readline())
         assert httpx.get(started["url"] + "/openapi.json").status_code == 200

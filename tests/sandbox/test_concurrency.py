@@ -5,6 +5,7 @@ separate round trips as Cal.com does, fails them on the write (404 NOT_FOUND), o
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,11 +17,11 @@ NEST_DEFAULT_500 = {"statusCode": 500, "message": "Internal server error"}
 NOT_FOUND = ("NOT_FOUND", "Invalid Query: The requested record was not found.")
 
 
-def race(count: int, base_url: str, call):
+def race(count: int, base_url: str, call: Callable[[httpx.Client, int], httpx.Response]) -> list[httpx.Response]:
     """Runs call(http, i) in count threads, each on its own warmed-up connection, released at the same instant."""
     start = threading.Barrier(count)
 
-    def run(i: int):
+    def run(i: int) -> httpx.Response:
         with httpx.Client(base_url=base_url, timeout=10) as http:
             http.get("/openapi.json")  # the connection is open before the race starts
             start.wait()

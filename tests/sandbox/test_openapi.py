@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 SEED_SIGNATURES = {
@@ -30,7 +31,7 @@ def test_document_names_the_operations_and_models(client):
     assert set(document["components"]["schemas"]) >= SEED_MODELS
 
 
-def test_generated_python_client_has_the_seed_method_names(client, tmp_path: Path):
+def test_generated_python_client_has_the_seed_method_names(client: httpx.Client, tmp_path: Path) -> None:
     generator = shutil.which("openapi-generator-cli", path=str(Path(sys.executable).parent))
     if generator is None or shutil.which("java") is None:
         pytest.skip("needs openapi-generator-cli (dev extra) and a Java runtime")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Cookie, Page, expect
 
 from e2e.sandbox.info import SandboxInfo
 from e2e.sandbox.launcher import SandboxProcess
@@ -60,7 +60,7 @@ def fill_and_submit(page: Page, email: str, password: str) -> None:
     page.locator("[data-testid=login-form] button[type=submit]").click()
 
 
-def session_cookie(context: BrowserContext) -> dict | None:
+def session_cookie(context: BrowserContext) -> Cookie | None:
     return next((c for c in context.cookies() if c["name"] == "next-auth.session-token"), None)
 
 
@@ -99,7 +99,9 @@ def test_after_hydration_the_script_signs_in_and_moves_to_the_callback(context, 
     wait_for_hydration(page)
     fill_and_submit(page, info.user_email, info.user_password)
     page.wait_for_url(f"{info.web_url}/auth/platform/authorize")
-    assert session_cookie(context)["domain"] == "localhost"
+    cookie = session_cookie(context)
+    assert cookie is not None, "no session cookie"
+    assert cookie["domain"] == "localhost"
     assert not [url for url in urls if "password" in url]
     assert f"{info.web_url}/api/auth/csrf" in urls and f"{info.web_url}/api/auth/callback/credentials" in urls
 
