@@ -78,9 +78,7 @@ def create_app(
     """role "api": the API's routes; "web": the web app's; "single": both in one app (errors as the API's).
     Apps made with the same `shared` dict share their state (the active deviations)."""
     shared = (
-        shared
-        if shared is not None
-        else {"deviations": ActiveDeviations(deviations or ()), "two_factor_emails": set()}
+        shared if shared is not None else {"deviations": ActiveDeviations(deviations or ()), "two_factor_emails": set()}
     )
     api_routes = [*api.routes, *openapi.routes, *admin_api.routes]
     web_routes = [*web.routes, *nextauth.routes, *oauth2_consent.routes, *oauth2_web.routes]

@@ -1,6 +1,6 @@
 """The sandbox's behaviour: the reference steps, and the active deviations stacked over them.
 
-Handlers ask `behaviour(request)` for each step a deviation may change (`.redirect_allowed(...)`,
+Handlers ask `behaviour(request)` (current.py) for each step a deviation may change (`.redirect_allowed(...)`,
 `.spend_code(...)`, `.cache_headers`, ...). `Behaviour` is the reference: CONTRACT §1-§2 and every §4
 advisory for the platform flow (platform_behaviour.py), RFC 6749/7636 for the OAuth2 provider
 (oauth2_behaviour.py). A deviation, a fault (faults.py) or a persona's quirk (personas.py), is a small
@@ -12,8 +12,6 @@ the layer below it. The handlers therefore read as the reference and name no dev
 from __future__ import annotations
 
 from functools import lru_cache
-
-from starlette.requests import Request
 
 from .oauth2_behaviour import OAuth2Behaviour
 from .platform_behaviour import PlatformBehaviour
@@ -30,13 +28,3 @@ def compose(overrides: tuple[type[Behaviour], ...]) -> Behaviour:
         return Behaviour()
     name = "+".join(override.__name__ for override in overrides)
     return type(name, (*overrides, Behaviour), {})()
-
-
-def behaviour(request: Request) -> Behaviour:
-    """The behaviour of the app serving this request (app.state.deviations, deviations.ActiveDeviations)."""
-    return request.app.state.deviations.behaviour
-
-
-def active(request: Request, name: str) -> bool:
-    """Transitional: whether deviation `name` is on (for steps not yet moved into Behaviour)."""
-    return name in request.app.state.deviations

@@ -52,7 +52,7 @@ class ActiveDeviations:
             *(q for q in QUIRKS.values() if q.name in names),
         ]
         self.names = names
-        self.behaviour = compose(tuple(d.override for d in ordered if d.override is not None))
+        self.behaviour = compose(tuple(d.override for d in ordered))
 
     def __contains__(self, name: object) -> bool:
         return name in self.names

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from .behaviour import active
+from .current import behaviour
 from .errors import ApiError
-from .oauth2_scopes import PROFILE_SCOPE, is_legacy_token
+from .oauth2_scopes import PROFILE_SCOPE
 from .oauth2_tokens import ACCESS, decode
 from .store import Store, User
 
@@ -22,8 +22,7 @@ def third_party_user(request: Request, token: str) -> User | None:
         return None
     scopes = payload.get("scope")
     scopes = [scope for scope in scopes if isinstance(scope, str)] if isinstance(scopes, list) else []
-    scope_checked = not active(request, "oauth2-me-ignores-scope")
-    if scope_checked and not is_legacy_token(scopes) and PROFILE_SCOPE not in scopes:
+    if not behaviour(request).api_profile_scope_granted(scopes):
         raise ApiError(
             403,
             f"insufficient_scope: token does not have the required scopes. Required: {PROFILE_SCOPE}. "

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .behaviour import active
+from .current import behaviour
 from .oauth2_scopes import LEGACY_PERMISSIONS, LEGACY_SCOPES, grouped_labels, is_legacy_client, parse_scope_param
 from .oauth2_service import (
     AuthorizeError,
@@ -24,20 +24,18 @@ from .oauth2_service import (
     client_for_authorization,
     oauth2_store,
     redirect_with_code,
-    requested_scopes,
 )
 from .sessions import session_user
 from .store import User
 from .web import page_post, templates
 
-GENERIC_CLIENT_NAME = "Acme.com"  # the oauth2-consent-generic fault: the platform mock-up's name
 STATUS = {"NOT_FOUND": 404, "BAD_REQUEST": 400, "UNAUTHORIZED": 401, "FORBIDDEN": 403}
 
 
 def _user(request: Request) -> User | None:
     user = session_user(request)
-    if user is None and active(request, "oauth2-consent-without-login"):
-        user = request.app.state.store.user_by_id(1)
+    if user is None:
+        user = behaviour(request).sessionless_consent_user(request.app.state.store)
     return user
 
 
@@ -46,11 +44,7 @@ def _trpc_error(message: str, code: str) -> JSONResponse:
 
 
 async def authorize_page(request: Request) -> Response:
-    settings = {
-        "requireSession": not active(request, "oauth2-consent-without-login"),
-        "goBackWithoutError": active(request, "oauth2-go-back-without-error"),
-        "unknownClientRedirects": active(request, "oauth2-unknown-client-redirects"),
-    }
+    settings = behaviour(request).authorize_page_settings()
     return templates.TemplateResponse(request, "oauth2_authorize.html", {"settings": settings})
 
 
@@ -59,19 +53,18 @@ async def get_client_for_authorization(request: Request) -> Response:
     user = _user(request)
     if user is None:
         return _trpc_error("UNAUTHORIZED", "UNAUTHORIZED")
+    steps = behaviour(request)
     query = request.query_params
-    scopes = requested_scopes(request, parse_scope_param(query.get("scope")))
+    scopes = steps.requested_scopes(parse_scope_param(query.get("scope")))
     try:
         client = client_for_authorization(
             request, query.get("clientId", ""), query.get("redirectUri", ""), user.id, scopes
         )
     except AuthorizeError as error:
         return _trpc_error(error.message, error.code)
-    name = GENERIC_CLIENT_NAME if active(request, "oauth2-consent-generic") else client.name
-    permissions: dict[str, Any] | None
-    if active(request, "oauth2-consent-generic"):
-        permissions = None
-    elif is_legacy_client(client.scopes) and all(scope in LEGACY_SCOPES for scope in scopes):
+    name = steps.client_display_name(client.name)
+    permissions: dict[str, Any]
+    if is_legacy_client(client.scopes) and all(scope in LEGACY_SCOPES for scope in scopes):
         permissions = {"legacy": [line.format(client=name) for line in LEGACY_PERMISSIONS]}
     else:
         permissions = {"groups": grouped_labels(scopes)}
@@ -80,7 +73,7 @@ async def get_client_for_authorization(request: Request) -> Response:
             "client": {"clientId": client.client_id, "name": name, "logo": None, "isTrusted": False},
             "user": {"email": user.email},
             "scopes": scopes,
-            "permissions": permissions,
+            "permissions": steps.permission_list(permissions),
         }
     )
 
@@ -107,7 +100,7 @@ async def generate_auth_code(request: Request) -> Response:
     if not isinstance(raw_scopes, list) or not all(isinstance(scope, str) for scope in raw_scopes):
         return _trpc_error("Invalid input", "BAD_REQUEST")
     redirect_uri = fields["redirectUri"] or ""
-    scopes = requested_scopes(request, raw_scopes)
+    scopes = behaviour(request).requested_scopes(raw_scopes)
     try:
         client = client_for_authorization(request, fields["clientId"] or "", redirect_uri, user.id, scopes)
         check_pkce_request(request, client, fields["codeChallenge"], fields["codeChallengeMethod"])

@@ -8,11 +8,11 @@ Messages are Cal.com's `OAUTH_ERROR_REASONS` (L641-644 and the e2e tests of oaut
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from starlette.requests import Request
 
-from .behaviour import active
+from .current import behaviour
 from .oauth2_scopes import ALL_KNOWN_SCOPES, is_legacy_client
 from .oauth2_store import OAuth2Client, OAuth2Store
 
@@ -39,13 +39,6 @@ def oauth2_store(request: Request) -> OAuth2Store:
     return request.app.state.oauth2
 
 
-def redirect_registered(request: Request, redirect_uri: str, client: OAuth2Client) -> bool:
-    """An exact match against the registered list (validateRedirectUris.ts @ 703c5416 L57-58)."""
-    if active(request, "oauth2-redirect-uri-prefix-match"):
-        return any(redirect_uri.startswith(uri) for uri in client.redirect_uris)
-    return redirect_uri in client.redirect_uris
-
-
 def status_refusal(client: OAuth2Client, user_id: int) -> str | None:
     """`ensureClientAccessAllowed` (L237-257): REJECTED blocks everyone, PENDING all but the client's owner."""
     if client.status == "REJECTED":
@@ -55,23 +48,18 @@ def status_refusal(client: OAuth2Client, user_id: int) -> str | None:
     return None
 
 
-def requested_scopes(request: Request, scopes: list[str]) -> list[str]:
-    if active(request, "oauth2-unknown-scope-ignored"):
-        return [scope for scope in scopes if scope in ALL_KNOWN_SCOPES]
-    return scopes
-
-
 def client_for_authorization(
     request: Request, client_id: str, redirect_uri: str, user_id: int, scopes: list[str]
 ) -> OAuth2Client:
     """`getClientForAuthorization` (L102-141): the client, or AuthorizeError, checked in Cal.com's order."""
+    steps = behaviour(request)
     client = oauth2_store(request).client(client_id)
     if client is None:
         raise AuthorizeError(CLIENT_NOT_FOUND, "NOT_FOUND")
-    if not redirect_registered(request, redirect_uri, client):
+    if not steps.redirect_uri_registered(redirect_uri, client.redirect_uris):
         raise AuthorizeError(REDIRECT_URI_MISMATCH, "BAD_REQUEST")
-    refusal = status_refusal(client, user_id)
-    if refusal and not active(request, "oauth2-unapproved-client-allowed"):
+    refusal = steps.consent_status_refusal(status_refusal(client, user_id))
+    if refusal:
         raise AuthorizeError(refusal, "UNAUTHORIZED")
     if not is_legacy_client(client.scopes) and not scopes:
         raise AuthorizeError(SCOPE_REQUIRED, "BAD_REQUEST")
@@ -84,11 +72,10 @@ def client_for_authorization(
 
 def check_pkce_request(request: Request, client: OAuth2Client, challenge: str | None, method: str | None) -> None:
     """`generateAuthorizationCode`'s PKCE checks (L170-184): a public client needs a challenge, a challenge S256."""
-    challenge_required = not active(request, "oauth2-public-client-without-pkce")
-    if client.client_type == "PUBLIC" and not challenge and challenge_required:
+    steps = behaviour(request)
+    if not challenge and steps.challenge_required(client.client_type):
         raise AuthorizeError(CHALLENGE_REQUIRED, "BAD_REQUEST")
-    allowed = ("S256", "plain") if active(request, "oauth2-plain-pkce-accepted") else ("S256",)
-    if challenge and method not in allowed:
+    if challenge and not steps.pkce_method_allowed(method):
         raise AuthorizeError(METHOD_S256, "BAD_REQUEST")
 
 
@@ -98,12 +85,5 @@ def redirect_with_code(request: Request, redirect_uri: str, code: str, state: st
     parts = urlsplit(redirect_uri)
     params = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "code"]
     params.append(("code", code))
-    raw_state = ""
-    if state is not None and not active(request, "oauth2-allow-drops-state"):
-        params = [(key, value) for key, value in params if key != "state"]
-        if active(request, "oauth2-state-unencoded"):
-            raw_state = f"&state={state}"
-        else:
-            params.append(("state", state))
-    query = urlencode(params) + raw_state
+    query = behaviour(request).authorization_response_query(params, state)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, parts.fragment))

@@ -140,7 +140,7 @@ class OAuth2Store:
         )
 
     def other_client_id(self, client_id: str) -> str:
-        """Some other client's id (for the oauth2-claims-wrong-client fault)."""
+        """Some other client's id (a fault puts it in the access token's clientId claim)."""
         row = self.db.execute(
             "SELECT client_id FROM oauth2_clients WHERE client_id != ? LIMIT 1", (client_id,)
         ).fetchone()

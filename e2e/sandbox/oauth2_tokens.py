@@ -1,11 +1,10 @@
 """The OAuth2 provider's tokens: HS256 JWTs signed with the sandbox's key (Cal.com: CALENDSO_ENCRYPTION_KEY), with
-`OAuthService.mintTokens`'s claims (@ e0ef2d8d L541-599), and the PKCE check (`verifyPKCE`, L511-534)."""
+`OAuthService.mintTokens`'s claims (@ e0ef2d8d L541-599), and PKCE's S256 transform (`verifyPKCE`, L511-534)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -35,9 +34,9 @@ def mint_pair(
     with_jti: bool = True,
 ) -> TokenPair:
     """An access JWT {userId, teamId, scope, token_type, clientId, iat, exp} and a refresh JWT with the same claims
-    plus a random `secret` (the row that makes it revocable). access_client_id: the access token's clientId claim
-    when it must differ (a fault). with_jti: a random jti in the access token, so two minted within a second differ
-    (Cal.com's have none: identical then)."""
+    plus a random `secret` (the row that makes it revocable). access_client_id: the access token's clientId claim,
+    when not client_id. with_jti: a random jti in the access token, so two minted within a second differ (Cal.com's
+    have none: identical then)."""
     iat = now_ms // 1000
     claims = {"userId": user_id, "teamId": None, "scope": scopes}
     access = {**claims, "token_type": ACCESS, "clientId": access_client_id or client_id, "iat": iat}
@@ -75,12 +74,3 @@ def decode(signing_key: str, token: str, now_ms: int, verify_signature: bool = T
 def s256(verifier: str) -> str:
     """base64url(sha256(verifier)), unpadded (packages/lib/pkce.ts @ a6af0c7f L8-10)."""
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-def pkce_matches(verifier: str, challenge: str, method: str | None, hex_digest: bool = False) -> bool:
-    """hex_digest: S256 computed as hex(sha256(verifier)), the wrong encoding (a fault)."""
-    if method == "plain":
-        expected = verifier
-    else:
-        expected = hashlib.sha256(verifier.encode()).hexdigest() if hex_digest else s256(verifier)
-    return hmac.compare_digest(expected.encode(), challenge.encode())

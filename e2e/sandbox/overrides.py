@@ -30,8 +30,8 @@ class Fault:
     name: str
     rule_id: str
     breaks: str
-    personas: tuple[str, ...] = BOTH
-    override: type[Behaviour] | None = None
+    personas: tuple[str, ...]
+    override: type[Behaviour]
 
     @property
     def description(self) -> str:
@@ -46,7 +46,7 @@ class Quirk:
     name: str
     description: str
     evidence: str
-    override: type[Behaviour] | None = None
+    override: type[Behaviour]
 
 
 def faults_into(table: dict[str, Fault]) -> Callable[..., Callable[[B], B]]:

@@ -4,17 +4,20 @@ second boundary (a loser's token pair then differs from the winner's): the loser
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 
 from e2e.checks.rules import RULES
 from e2e.sandbox.app import create_app
+from e2e.sandbox.behaviour import Behaviour
 from e2e.sandbox.config import SandboxConfig
-from e2e.sandbox.deviations import DEVIATIONS, deviations_for, fault_problem
+from e2e.sandbox.deviations import DEVIATIONS, ActiveDeviations, deviations_for, fault_problem
 from e2e.sandbox.faults import FAULTS
 from e2e.sandbox.personas import CALCOM_VERSION, PERSONAS, QUIRKS
 from e2e.sandbox.seed import seed
@@ -61,6 +64,64 @@ def test_faults_meaningless_on_cal_com_are_refused_there_only():
         assert (fault_problem("calcom", name) is None) == (name not in reference_only)
     problem = fault_problem("calcom", "cuid-codes")
     assert problem is not None and "unknown fault" in problem  # a quirk is no fault
+
+
+SANDBOX = Path(__file__).resolve().parents[2] / "e2e" / "sandbox"
+# where deviations are declared (by name); every other module of the sandbox is the reference and names none
+DECLARING = {"platform_faults.py", "oauth2_faults.py", "calcom.py", "calcom_oauth2.py", "overrides.py"}
+
+
+def test_no_handler_names_a_deviation():
+    """The handlers read as the reference: a deviation changes them only through a Behaviour step."""
+    named = {}
+    for module in SANDBOX.glob("*.py"):
+        if module.name in DECLARING:
+            continue
+        strings = {
+            node.value
+            for node in ast.walk(ast.parse(module.read_text()))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        }
+        if found := strings & set(DEVIATIONS):
+            named[module.name] = sorted(found)
+    assert named == {}
+
+
+def test_every_override_changes_a_reference_step():
+    """A misspelt step would be a deviation that silently changes nothing."""
+    reference_steps = {name for name in dir(Behaviour) if not name.startswith("_")}
+    for deviation in DEVIATIONS.values():
+        own = {name for name in vars(deviation.override) if not name.startswith("_")}
+        assert own, f"{deviation.name} overrides nothing"
+        assert own <= reference_steps, f"{deviation.name} defines {sorted(own - reference_steps)}, not steps"
+        assert issubclass(deviation.override, Behaviour)
+
+
+def test_reference_persona_without_faults_is_the_reference_behaviour():
+    assert type(ActiveDeviations(deviations_for("reference", [])).behaviour) is Behaviour
+
+
+def test_faults_stack_over_quirks_over_the_reference():
+    params = {"code": "abc"}
+    calcom = ActiveDeviations(deviations_for("calcom", [])).behaviour
+    # the quirk appends ?code= blindly, after the registered query
+    assert calcom.code_location("https://app.test/cb?a=1", params) == "https://app.test/cb?a=1?code=abc"
+    # a fault over it: query-dropped strips the query, then the quirk below appends the code its way
+    over = ActiveDeviations(deviations_for("calcom", ["query-dropped"])).behaviour
+    assert over.code_location("https://app.test/cb?a=1", params) == "https://app.test/cb?code=abc"
+    # a fault and a quirk changing one step: the fault's answer stands (short-codes over cuid-codes)
+    codes = ActiveDeviations(deviations_for("calcom", ["short-codes"])).behaviour.new_code()
+    assert codes is not None and len(codes) == 8
+    assert ActiveDeviations(deviations_for("reference", [])).behaviour.new_code() is None
+
+
+def test_turning_a_fault_on_and_off_changes_the_behaviour_at_once():
+    deviations = ActiveDeviations(deviations_for("reference", []))
+    assert deviations.behaviour.redirect_status == 302
+    deviations.set(deviations.names | {"redirect-307"})
+    assert deviations.behaviour.redirect_status == 307 and "redirect-307" in deviations
+    deviations.set(deviations.names - {"redirect-307"})
+    assert deviations.behaviour.redirect_status == 302
 
 
 def test_a_racing_exchange_that_wrote_its_pair_in_another_second_loses_with_404(tmp_path):
