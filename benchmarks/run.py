@@ -6,7 +6,8 @@
     catch the code, exchange, refresh, /v2/me) against an embedded sandbox started beforehand; (a2) the same
     script's OAuth2 provider flow (`--flow oauth2`: consent page, token endpoint, refresh, /api/auth/oauth/me);
 (b) `calcom-e2e --smoke` and (c) `calcom-e2e` (the full flow suite, both flows), each as a user runs it: it
-    starts its own sandbox; (c1) `calcom-e2e --flow platform`, the platform flow's checks alone;
+    starts its own sandbox; (b1) `calcom-e2e --smoke --flow platform` and (c1) `calcom-e2e --flow platform`,
+    the platform flow's checks alone;
 (d) the fault self-test, `pytest tests/harness/test_faults.py -n 2`.
 Each is a median of several runs (wall time of the whole command), with peak memory (RSS of the process and
 all its children, sampled every 100 ms: sampling more often takes CPU from the runs it measures) and, for
@@ -162,6 +163,7 @@ def main() -> None:
                 minimal_phases,
             ),
             Series("b_smoke", [*harness, "--smoke"], args.runs, harness_phases(out)),
+            Series("b1_platform_smoke", [*harness, "--smoke", "--flow", "platform"], args.runs, harness_phases(out)),
             Series("c_full_suite", harness, args.full_runs, harness_phases(out)),
             Series("c1_platform_suite", [*harness, "--flow", "platform"], args.full_runs, harness_phases(out)),
         ]
@@ -211,6 +213,7 @@ def write_readme_table(readme: Path, results: dict[str, dict], machine: dict) ->
         "a_minimal_script": "(a) plain Playwright + httpx, one platform flow",
         "a2_minimal_oauth2": "(a2) plain Playwright + httpx, one OAuth2 provider flow",
         "b_smoke": "(b) `calcom-e2e --smoke` (both flows)",
+        "b1_platform_smoke": "(b1) `calcom-e2e --smoke --flow platform`",
         "c_full_suite": "(c) `calcom-e2e` (full flow suite, both flows)",
         "c1_platform_suite": "(c1) `calcom-e2e --flow platform`",
         "d_fault_self_test": "(d) fault self-test, `-n 2`",

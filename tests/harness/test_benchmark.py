@@ -63,10 +63,17 @@ def test_one_round_writes_json_and_the_readme_table(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
-    assert set(results) == {"a_minimal_script", "a2_minimal_oauth2", "b_smoke", "c_full_suite", "c1_platform_suite"}
+    assert set(results) == {
+        "a_minimal_script",
+        "a2_minimal_oauth2",
+        "b_smoke",
+        "b1_platform_smoke",
+        "c_full_suite",
+        "c1_platform_suite",
+    }
     assert results["a_minimal_script"]["ratio_to_a"] == 1.0
     assert {"exchange", "refresh", "me"} <= set(results["a2_minimal_oauth2"]["phases_median_ms"])
-    for name in ("b_smoke", "c_full_suite", "c1_platform_suite"):
+    for name in ("b_smoke", "b1_platform_smoke", "c_full_suite", "c1_platform_suite"):
         assert results[name]["runs"] == 1 and results[name]["median_s"] > 0
         assert {"login", "redirect", "exchange"} <= set(results[name]["phases_median_ms"])
     text = readme.read_text()
