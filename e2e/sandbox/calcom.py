@@ -218,11 +218,7 @@ class RefreshDeletesToken(Behaviour):
         new pair. The loser of a race fails the delete (404 NOT_FOUND); a colliding pair fails the insert
         (500); either way nothing changes. Replaying a deleted token finds nothing: nothing is revoked."""
         key = token_key(refresh_token)
-        row = store.refresh_token(key)
-        if row is None or not self.refresh_token_usable_by(row.client_id, client_id):
-            raise self.invalid_refresh_token()
-        if self.refresh_token_expired(row.expires_ms, store.now_ms()):
-            raise self.invalid_refresh_token()
+        row = self.usable_refresh_token(store, key, client_id)
         await asyncio.sleep(DB_ROUND_TRIP_S)
         with store.transaction():
             store.delete_expired_access_tokens(client_id)

@@ -169,14 +169,19 @@ class PlatformBehaviour:
 
     rotates_refresh_tokens = True  # a refresh token works once
 
-    async def refresh_pair(self, request: Request, store: Store, client_id: str, refresh_token: str) -> dict:
-        """Rotates the refresh token, then issues the family's next pair."""
-        key = token_key(refresh_token)
+    def usable_refresh_token(self, store: Store, key: str, client_id: str) -> RefreshToken:
+        """The stored refresh token, if this client may use it now; else the refusal is raised."""
         row = store.refresh_token(key)
         if row is None or not self.refresh_token_usable_by(row.client_id, client_id):
             raise self.invalid_refresh_token()
         if self.refresh_token_expired(row.expires_ms, store.now_ms()):
             raise self.invalid_refresh_token()
+        return row
+
+    async def refresh_pair(self, request: Request, store: Store, client_id: str, refresh_token: str) -> dict:
+        """Rotates the refresh token, then issues the family's next pair."""
+        key = token_key(refresh_token)
+        row = self.usable_refresh_token(store, key, client_id)
         grant = await self.rotate(store, key, row)
         if grant is None:
             raise self.invalid_refresh_token()
