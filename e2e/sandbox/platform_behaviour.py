@@ -1,6 +1,6 @@
 """The reference steps of the platform flow (CONTRACT §1-§2, every §4 advisory): the OAuth API, its error
 envelope, its tokens, and the web app's login and consent pages. Each is a step a deviation may override
-(behaviour.py); the handlers (api.py, codes.py, keys.py, errors.py, http_input.py, web.py) call them."""
+(behaviour.py); the handlers (api.py, keys.py, errors.py, web.py, app.py) call them."""
 
 from __future__ import annotations
 
