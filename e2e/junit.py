@@ -13,13 +13,11 @@ A <failure> or <error> message is the report's longrepr.reprcrash.message, so a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTracebackNative  # junit.xml's message
 
-if TYPE_CHECKING:
-    from .report import CheckOutcome
+from .outcome import CheckOutcome
 
 JUNIT_STATUS, JUNIT_DEFECT, JUNIT_REASON = "calcom_e2e_status", "calcom_e2e_known_defect", "calcom_e2e_reason"
 JUNIT_PROPERTIES = pytest.StashKey[list[tuple[str, str]]]()

@@ -13,7 +13,7 @@ import json
 import statistics
 import time
 from collections.abc import Generator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from .checks import Blocked, CheckFailed, Level
 from .checks.rules import RULES
 from .junit import junit_report
 from .known_issues import KnownDefect, known_defects, match
+from .outcome import CheckOutcome
 from .phases import PHASE_PREFIX
 from .run_state import ARTIFACT_DIR, RunState
 
@@ -37,18 +38,6 @@ ARTIFACT_KINDS = {
     "playwright_video": "video",
     PAGE_HTML: "page HTML",
 }
-
-
-@dataclass
-class CheckOutcome:
-    nodeid: str
-    rule_id: str
-    status: str  # one of STATUSES
-    reason: str
-    duration_s: float
-    exchanges: list[str] = field(default_factory=list)  # a failure's HTTP records, rendered (summary.json's key)
-    artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
-    known_defect: str = ""  # the id of the known Cal.com defect a KNOWN check showed
 
 
 def configure(config: pytest.Config, state: RunState) -> None:

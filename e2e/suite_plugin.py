@@ -17,7 +17,6 @@ import pytest
 
 from . import junit, report
 from .known_issues import KnownIssuesError
-from .plugin import runs_flow_suite
 from .run_state import RUN_STATE, RunState
 from .sandbox.info import SandboxInfo
 from .settings import (
@@ -29,6 +28,7 @@ from .settings import (
     remote_settings,
     use_node_compile_cache,
 )
+from .suite_args import runs_flow_suite
 
 REMOTE_SETTINGS = pytest.StashKey[Settings | None]()
 BROWSER_ENDPOINT = pytest.StashKey[str | None]()
@@ -82,7 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ConfigError, KnownIssuesError) as error:
         stop_run(f"configuration error: {error}", returncode=2)
     if not hasattr(config, "workerinput"):
-        from .cli import run_problem  # --rule, --output, --checks-json, --video: found now, not at the run's end
+        from .run_problems import (
+            run_problem,  # --rule, --output, --checks-json, --video: found now, not at the run's end
+        )
 
         problem = run_problem(config, config.stash[BROWSER_ENDPOINT])
         if problem is not None:
@@ -176,7 +178,7 @@ def pytest_runtest_makereport(
     the run. Said on the report (it crosses pytest-xdist), on which the run stops (StopWhenTargetGone)."""
     report_: pytest.TestReport = yield
     if call.excinfo is not None:
-        from .cli import target_connection_failure
+        from .run_problems import target_connection_failure
 
         chosen = getattr(item, "funcargs", {}).get("settings") or item.config.stash.get(REMOTE_SETTINGS, None)
         if isinstance(chosen, Settings):

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from e2e import cli
+from e2e import cli, run_problems
 from e2e.checks import CheckFailed
 from e2e.checks.rules import RULES, Level, UnknownRule, select_rules
 from e2e.sandbox.launcher import SandboxProcess
@@ -199,7 +199,7 @@ def test_unwritable_checks_json_or_output_is_refused_before_the_run(tmp_path):
 
 def why_not(path: Path, folder: bool) -> str:
     """Why the run cannot write path (cli.cannot_write), which it must not be able to."""
-    reason = cli.cannot_write(path, folder=folder)
+    reason = run_problems.cannot_write(path, folder=folder)
     assert reason is not None, f"{path} is writable"
     return reason
 
@@ -207,10 +207,10 @@ def why_not(path: Path, folder: bool) -> str:
 def test_cannot_write_tries_and_leaves_nothing_behind(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("kept")
-    assert cli.cannot_write(tmp_path / "new" / "deeper" / "checks.json", folder=False) is None
-    assert cli.cannot_write(tmp_path / "new" / "results", folder=True) is None
-    assert cli.cannot_write(blocker, folder=False) is None and blocker.read_text() == "kept"
-    assert cli.cannot_write(tmp_path, folder=True) is None
+    assert run_problems.cannot_write(tmp_path / "new" / "deeper" / "checks.json", folder=False) is None
+    assert run_problems.cannot_write(tmp_path / "new" / "results", folder=True) is None
+    assert run_problems.cannot_write(blocker, folder=False) is None and blocker.read_text() == "kept"
+    assert run_problems.cannot_write(tmp_path, folder=True) is None
     assert "is a file, not a folder" in why_not(blocker / "checks.json", folder=False)
     assert "a file, not a folder" in why_not(blocker, folder=True)
     assert "a folder, not a file" in why_not(tmp_path, folder=False)
@@ -232,15 +232,15 @@ def playwrights_ffmpeg_folder(env: dict[str, str]) -> Path:
 
 
 def test_ffmpeg_is_looked_for_where_playwright_looks(tmp_path, monkeypatch):
-    assert cli.ffmpeg_executable().parent == playwrights_ffmpeg_folder(dict(os.environ))
+    assert run_problems.ffmpeg_executable().parent == playwrights_ffmpeg_folder(dict(os.environ))
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "registry"))
-    assert cli.ffmpeg_executable().parent == playwrights_ffmpeg_folder(dict(os.environ))
-    assert cli.ffmpeg_executable().is_relative_to(tmp_path / "registry")
+    assert run_problems.ffmpeg_executable().parent == playwrights_ffmpeg_folder(dict(os.environ))
+    assert run_problems.ffmpeg_executable().is_relative_to(tmp_path / "registry")
 
 
 @pytest.mark.parametrize("video", ["on", "retain-on-failure"])
 def test_video_without_playwrights_ffmpeg_is_refused_before_the_run(tmp_path, video):
-    if cli.ffmpeg_executable().is_file():
+    if run_problems.ffmpeg_executable().is_file():
         pytest.skip("Playwright's ffmpeg is installed on this machine")
     # this machine's registry (run_cli moves XDG_CACHE_HOME, and Playwright's registry with it); the run stops at
     # its configuration, before it could write any state there
@@ -248,7 +248,7 @@ def test_video_without_playwrights_ffmpeg_is_refused_before_the_run(tmp_path, vi
     result = run_cli(tmp_path, "--video", video, env_extra=machine)
     assert result.returncode == 2, result.stdout[-2000:] + result.stderr
     line = one_line_error(result)
-    assert f"--video {video} needs Playwright's ffmpeg" in line and str(cli.ffmpeg_executable()) in line
+    assert f"--video {video} needs Playwright's ffmpeg" in line and str(run_problems.ffmpeg_executable()) in line
     assert "playwright install ffmpeg" in line
 
 
@@ -260,8 +260,8 @@ def test_video_needs_ffmpeg_only_when_on(tmp_path):
     for args in (["--video", "off"], []):
         allowed = run_cli(tmp_path, *args, "--collect-only", "-q", env_extra=registry)
         assert allowed.returncode == 0 and "ffmpeg" not in allowed.stdout + allowed.stderr, allowed.stderr
-    revision = cli.ffmpeg_executable().parent.name  # ffmpeg-<revision>
-    fake = tmp_path / "registry" / revision / cli.ffmpeg_executable().name
+    revision = run_problems.ffmpeg_executable().parent.name  # ffmpeg-<revision>
+    fake = tmp_path / "registry" / revision / run_problems.ffmpeg_executable().name
     fake.parent.mkdir(parents=True)
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
@@ -290,21 +290,21 @@ def connect_error(url: str, kind: type[httpx.TransportError] = httpx.ConnectErro
 
 def target_failure(error: BaseException) -> str:
     """What cli.target_connection_failure says of error, which it must recognise as the target going away."""
-    failure = cli.target_connection_failure(error, TARGETS)
+    failure = run_problems.target_connection_failure(error, TARGETS)
     assert failure is not None, f"{error!r} is not recognised"
     return failure
 
 
 def test_a_refused_connection_to_the_target_is_recognised():
     assert (
-        cli.target_connection_failure(connect_error(f"{API}/v2/oauth/x/exchange"), TARGETS)
+        run_problems.target_connection_failure(connect_error(f"{API}/v2/oauth/x/exchange"), TARGETS)
         == f"CAL_API_URL {API}: ConnectError: [Errno 111] Connection refused"
     )
     assert target_failure(connect_error(f"{API}/v2/me", httpx.ConnectTimeout)).startswith(
         f"CAL_API_URL {API}: ConnectTimeout"
     )
     browser = Exception(f"Page.goto: net::ERR_CONNECTION_REFUSED at {WEB}/auth/login?callbackUrl=x\nCall log: ...")
-    assert cli.target_connection_failure(browser, TARGETS) == f"CAL_WEB_URL {WEB}: net::ERR_CONNECTION_REFUSED"
+    assert run_problems.target_connection_failure(browser, TARGETS) == f"CAL_WEB_URL {WEB}: net::ERR_CONNECTION_REFUSED"
     try:  # a check that turned it into its own failure
         try:
             raise connect_error(f"{API}/v2/me")
@@ -316,11 +316,14 @@ def test_a_refused_connection_to_the_target_is_recognised():
 
 def test_other_failures_are_not_the_target_going_away():
     # a redirect URI nothing serves, a slow answer, a failed check
-    assert cli.target_connection_failure(connect_error(REDIRECT), TARGETS) is None
+    assert run_problems.target_connection_failure(connect_error(REDIRECT), TARGETS) is None
     landing = Exception(f"Allow did not land on the redirect URI: net::ERR_CONNECTION_REFUSED at {REDIRECT}?code=x")
-    assert cli.target_connection_failure(landing, TARGETS) is None
-    assert cli.target_connection_failure(httpx.ReadTimeout("slow", request=httpx.Request("GET", API)), TARGETS) is None
-    assert cli.target_connection_failure(CheckFailed("me.rejects_unknown_token", "got 200"), TARGETS) is None
+    assert run_problems.target_connection_failure(landing, TARGETS) is None
+    assert (
+        run_problems.target_connection_failure(httpx.ReadTimeout("slow", request=httpx.Request("GET", API)), TARGETS)
+        is None
+    )
+    assert run_problems.target_connection_failure(CheckFailed("me.rejects_unknown_token", "got 200"), TARGETS) is None
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
@@ -381,6 +384,6 @@ def test_the_reachability_probe_leaves_a_proxied_target_to_httpx(monkeypatch):
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
-    assert cli.unreachable("https://calcom-e2e.invalid/") is None
+    assert run_problems.unreachable("https://calcom-e2e.invalid/") is None
     monkeypatch.setenv("no_proxy", "calcom-e2e.invalid")
-    assert "calcom-e2e.invalid" in (cli.unreachable("https://calcom-e2e.invalid/") or "")
+    assert "calcom-e2e.invalid" in (run_problems.unreachable("https://calcom-e2e.invalid/") or "")
