@@ -161,9 +161,15 @@ class ConsentDriver:
         if not self.landed():
             return None
         query = parse_qs(urlsplit(self.page.url).query)
+        if "error" not in query and "code" in query:
+            return None  # not a refusal: the page authorized (a trusted client does so without asking)
         error = query.get("error", ["?"])[0]
         description = query.get("error_description", [""])[0]
         return f"error={error}" + (f" ({description})" if description else "")
+
+    def authorized_without_asking(self) -> bool:
+        """Whether the page sent the browser to the app with a code before anyone clicked Allow."""
+        return self.landed() and self.refusal() is None and "code" in parse_qs(urlsplit(self.page.url).query)
 
     def configuration_problem(self, params: dict[str, str]) -> str | None:
         """Opens the page as the settings have it and says what it refuses about them, if it does: an error on
@@ -174,6 +180,12 @@ class ConsentDriver:
         for text in CONFIGURATION_ERRORS:
             errors = errors.or_(self.consent.text_shown(text))
         self.wait_for_outcome(errors)
+        if self.authorized_without_asking():
+            return (
+                "the consent page authorized at once, without showing consent: the client is trusted "
+                "(OAuthClient.isTrusted), and a trusted client has no consent page to check; use an untrusted client "
+                "(isTrusted false, its default; docs/contract.md §6.6)"
+            )
         refused = self.refusal()
         if refused is not None:
             return f"the consent page sends the browser back with {refused} instead of offering Allow"
@@ -213,6 +225,8 @@ class ConsentDriver:
     def _offered(self, params: dict[str, str]) -> None:
         self.consent.open(params)
         self.wait_for_outcome(self.consent.allow_button)
+        if self.authorized_without_asking():
+            raise PlaywrightError("the consent page authorized without offering Allow (a trusted client)")
         refused = self.refusal()
         if refused is not None:
             raise ConsentRefused(f"the consent page sent the browser back with {refused} instead of offering Allow")

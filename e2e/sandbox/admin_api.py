@@ -58,7 +58,7 @@ async def create_client(request: Request) -> Response:
 
 async def create_oauth2_client(request: Request) -> Response:
     """An OAuth2 provider client: {name?, redirect_uris, type? confidential|public, scopes?, status?
-    APPROVED|PENDING|REJECTED, owner_id?} -> {client_id, secret} (secret null for a public client)."""
+    APPROVED|PENDING|REJECTED, owner_id?, trusted?} -> {client_id, secret} (secret null for a public client)."""
     store = _admin_store(request)
     body = await read_body(request)
     redirect_uris = body.get("redirect_uris")
@@ -74,8 +74,11 @@ async def create_oauth2_client(request: Request) -> Response:
         raise ApiError(400, "type must be confidential or public; status APPROVED, PENDING or REJECTED")
     if owner_id is not None and (not isinstance(owner_id, int) or isinstance(owner_id, bool)):
         raise ApiError(400, "owner_id must be a user id")
+    trusted = body.get("trusted", False)
+    if not isinstance(trusted, bool):
+        raise ApiError(400, "trusted must be true or false")
     client, secret = OAuth2Store(store).create_client(
-        str(body.get("name") or "Sandbox OAuth2 Client"), redirect_uris, client_type, scopes, status, owner_id
+        str(body.get("name") or "Sandbox OAuth2 Client"), redirect_uris, client_type, scopes, status, owner_id, trusted
     )
     return JSONResponse({"client_id": client.client_id, "secret": secret}, 201)
 

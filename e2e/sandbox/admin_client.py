@@ -32,16 +32,19 @@ class SandboxAdmin:
         status: str = "APPROVED",
         name: str = "Second OAuth2 Client",
         owner_id: int | None = None,
+        trusted: bool = False,
     ) -> dict[str, Any]:
         """An OAuth2 provider client (POST /__sandbox/oauth2/clients): type confidential|public, scopes Cal.com
         access scopes (None: a legacy client), status APPROVED|PENDING|REJECTED, owner_id the owning user (None:
-        nobody, so a PENDING client is refused to every user). Returns {client_id, secret} (secret None if public)."""
+        nobody, so a PENDING client is refused to every user), trusted: its consent page authorizes without asking.
+        Returns {client_id, secret} (secret None if public)."""
         body: dict[str, Any] = {
             "name": name,
             "redirect_uris": redirect_uris,
             "type": type,
             "scopes": scopes or [],
             "status": status,
+            "trusted": trusted,
         }
         if owner_id is not None:
             body["owner_id"] = owner_id

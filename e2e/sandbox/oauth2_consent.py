@@ -70,7 +70,7 @@ async def get_client_for_authorization(request: Request) -> Response:
         permissions = {"groups": grouped_labels(scopes)}
     return JSONResponse(
         {
-            "client": {"clientId": client.client_id, "name": name, "logo": None, "isTrusted": False},
+            "client": {"clientId": client.client_id, "name": name, "logo": None, "isTrusted": client.trusted},
             "user": {"email": user.email},
             "scopes": scopes,
             "permissions": steps.permission_list(permissions),

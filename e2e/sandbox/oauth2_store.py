@@ -20,7 +20,8 @@ from .store import Store
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS oauth2_clients (
     client_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_sha256 TEXT, redirect_uris TEXT NOT NULL,
-    client_type TEXT NOT NULL, scopes TEXT NOT NULL, status TEXT NOT NULL, owner_id INTEGER);
+    client_type TEXT NOT NULL, scopes TEXT NOT NULL, status TEXT NOT NULL, owner_id INTEGER,
+    trusted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS oauth2_codes (
     code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL, scopes TEXT NOT NULL,
     redirect_uri TEXT NOT NULL, code_challenge TEXT, code_challenge_method TEXT, expires_ms INTEGER NOT NULL,
@@ -44,6 +45,7 @@ class OAuth2Client:
     scopes: list[str]
     status: str
     owner_id: int | None
+    trusted: bool = False  # OAuthClient.isTrusted: the consent page authorizes without asking
 
     def secret_matches(self, secret: str | None) -> bool:
         """sha256 hex of the secret against the stored one (OAuthService.validateClientSecret, L485-509)."""
@@ -95,6 +97,7 @@ class OAuth2Store:
         scopes: list[str] | None = None,
         status: str = "APPROVED",
         owner_id: int | None = None,
+        trusted: bool = False,
     ) -> tuple[OAuth2Client, str | None]:
         """A client with a 64-hex id and, when confidential, a 64-hex secret (shown once, stored hashed)."""
         client_id = secrets.token_hex(32)
@@ -108,9 +111,10 @@ class OAuth2Store:
             scopes or [],
             status,
             owner_id,
+            trusted,
         )
         self.db.execute(
-            "INSERT INTO oauth2_clients VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO oauth2_clients VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 client.client_id,
                 client.name,
@@ -120,6 +124,7 @@ class OAuth2Store:
                 json.dumps(client.scopes),
                 client.status,
                 client.owner_id,
+                int(client.trusted),
             ),
         )
         return client, secret
@@ -137,6 +142,7 @@ class OAuth2Store:
             json.loads(row["scopes"]),
             row["status"],
             row["owner_id"],
+            bool(row["trusted"]),
         )
 
     def other_client_id(self, client_id: str) -> str:

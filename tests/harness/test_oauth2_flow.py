@@ -99,6 +99,26 @@ def test_scopes_the_client_may_not_ask_for_stop_the_run_once(tmp_path, target):
     assert "FAIL " not in result.stdout and "BLOCKED " not in result.stdout
 
 
+def test_a_trusted_client_stops_the_run_once_naming_is_trusted(tmp_path, target):
+    """A trusted client's consent page authorizes at once (Cal.com's isTrusted): no consent to check, so the run
+    stops before any check saying so, not with a refusal that is none."""
+    body = {"name": "Trusted App", "redirect_uris": [target.oauth2_redirect_uri], "trusted": True}
+    response = httpx.post(f"{target.api_url}/__sandbox/oauth2/clients", json=body, headers=admin_headers(target))
+    response.raise_for_status()
+    client = response.json()
+    result = run(
+        tmp_path,
+        target,
+        drop=("CAL_OAUTH2_OTHER_REDIRECT_URI",),
+        CAL_OAUTH2_CLIENT_ID=client["client_id"],
+        CAL_OAUTH2_CLIENT_SECRET=client["secret"],
+    )
+    assert result.returncode == 2, result.stdout[-4000:]
+    output = result.stdout + result.stderr
+    assert "authorized at once, without showing consent: the client is trusted (OAuthClient.isTrusted)" in output
+    assert "error=?" not in output and "FAIL " not in result.stdout and client["secret"] not in output
+
+
 def test_an_unconfigured_oauth2_flow_is_skipped_saying_why(tmp_path, target):
     oauth2 = tuple(name for name in target.env_block().split() if name.startswith("CAL_OAUTH2_"))
     result = run_harness(

@@ -125,6 +125,14 @@ def test_an_unknown_client_or_unregistered_redirect_uri_is_an_error_on_the_page(
     assert urlsplit(page.url).path == "/auth/oauth2/authorize"
 
 
+def test_a_trusted_client_is_authorized_at_once_without_consent(context, info):
+    """isTrusted (o2-view l.120-131): the page calls generateAuthCode as soon as the client loads; no Allow."""
+    made = create_client(info, trusted=True)
+    page = open_consent(signed_in(context, info), info, client_id=made["client_id"])
+    query = landed_query(page, info)
+    assert len(query["code"][0]) == 54 and query["state"] == [STATE] and "error" not in query
+
+
 @pytest.mark.parametrize(
     "status, message", [("PENDING", "OAuth client is not approved"), ("REJECTED", "OAuth client has been rejected")]
 )
