@@ -183,7 +183,7 @@ def check_authorize(settings: Settings, state: StorageState) -> Finding:
     with httpx.Client(base_url=settings.api_url, timeout=TIMEOUT_S) as http:
         api = OAuthApi(http)
         ledger = CodeLedger(api, journal)
-        left = ledger.recover(settings.client_secret.reveal()) if journal else {}
+        left = ledger.recover(settings.client_id, settings.client_secret.reveal()) if journal else {}
         if left:
             return Finding(
                 False,
@@ -267,8 +267,8 @@ def check_oauth2_consent(browser: Browser, settings: Settings, state: StorageSta
             False,
             "oauth2 consent",
             problem or "the OAuth2 consent page shows no Allow button",
-            "check that CAL_OAUTH2_REDIRECT_URI is registered exactly, the client is APPROVED and may be asked for "
-            "CAL_OAUTH2_SCOPES",
+            "check that CAL_OAUTH2_REDIRECT_URI is registered exactly, the client is APPROVED, not trusted, and may "
+            "be asked for CAL_OAUTH2_SCOPES",
         )
     return Finding(True, "oauth2 consent", "the OAuth2 consent page offers Allow for CAL_OAUTH2_REDIRECT_URI")
 

@@ -84,11 +84,17 @@ class CodeLedger:
                 self._settle_one(pending)
         return len(self.settlement.stuck)
 
-    def recover(self, client_secret: str) -> dict[str, str]:
-        """Settles the codes earlier runs left in the journal; returns those still held, with their errors."""
+    def recover(self, client_id: str, client_secret: str) -> dict[str, str]:
+        """Settles the codes earlier runs left in the journal for this client; returns those still held, with their
+        errors. An entry for another client is none of this run's (a journal is one per client): it is dropped,
+        and the secret is never sent for it."""
+        entries = self._journaled()
+        ours = [entry for entry in entries if entry["client_id"] == client_id]
+        if len(ours) < len(entries):
+            self._write_journal(ours)
         left = {}
-        for entry in self._journaled():
-            pending = _PendingCode(entry["code"], entry["client_id"], client_secret)
+        for entry in ours:
+            pending = _PendingCode(entry["code"], client_id, client_secret)
             error = self._settle_one(pending)
             if error is not None:
                 left[pending.code] = error

@@ -169,7 +169,7 @@ class ConsentDriver:
 
     def authorized_without_asking(self) -> bool:
         """Whether the page sent the browser to the app with a code before anyone clicked Allow."""
-        return self.landed() and self.refusal() is None and "code" in parse_qs(urlsplit(self.page.url).query)
+        return self.landed() and self.refusal() is None
 
     def configuration_problem(self, params: dict[str, str]) -> str | None:
         """Opens the page as the settings have it and says what it refuses about them, if it does: an error on

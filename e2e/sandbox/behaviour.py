@@ -3,10 +3,11 @@
 Handlers ask `behaviour(request)` (current.py) for each step a deviation may change (`.redirect_allowed(...)`,
 `.spend_code(...)`, `.cache_headers`, ...). `Behaviour` is the reference: CONTRACT §1-§2 and every §4
 advisory for the platform flow (platform_behaviour.py), RFC 6749/7636 for the OAuth2 provider
-(oauth2_behaviour.py). A deviation, a fault (faults.py) or a persona's quirk (personas.py), is a small
-subclass overriding the steps it changes, as the OpenID conformance suite overrides one step of a test;
-`compose` stacks the active ones, faults over quirks over the reference, so an override's `super()` reaches
-the layer below it. The handlers therefore read as the reference and name no deviation.
+(oauth2_behaviour.py). A deviation, a fault or a persona's quirk (overrides.py), is a small subclass overriding
+the steps it changes, as the OpenID conformance suite overrides one step of a test; `compose` stacks the active
+ones, faults over quirks over the reference, so an override's `super()` reaches the layer below it (two faults
+never change one step together: deviations.fault_conflict). The handlers therefore read as the reference and
+name no deviation.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from .keys import issue_keys
 from .overrides import Quirk, quirks_into
 from .store import Store
 from .tokens import token_key
+from .web import templates
 
 # Cal.com reads, then writes, in separate database round trips: requests racing on one code or refresh token
 # all read it before the first write lands (a real deployment's round trip is longer than this).
@@ -236,4 +237,5 @@ class RefreshDeletesToken(Behaviour):
     "apps/web/modules/auth/platform/authorize-view.tsx; calcom-pages.md",
 )
 class ConsentMockUp(Behaviour):
-    consent_mock_up = True
+    def consent_page_instead(self, request: Request) -> Response | None:
+        return templates.TemplateResponse(request, "consent_mockup.html", {})

@@ -20,7 +20,7 @@ quirk = quirks_into(OAUTH2_QUIRKS)
     'the web token routes\' errors are {"error": code} only, no error_description',
     "apps/web/app/api/auth/oauth/token/route.ts @ 5b6d63e6 L54-56 (and refreshToken/route.ts)",
 )
-class ErrorsWithoutDescription(Behaviour):
+class OAuth2ErrorsWithoutDescription(Behaviour):
     def token_error_body(self, code: str, description: str) -> dict[str, str]:
         return {"error": code}
 
@@ -30,7 +30,7 @@ class ErrorsWithoutDescription(Behaviour):
     "an unknown grant_type is 400 invalid_request, not unsupported_grant_type",
     "apps/web/app/api/auth/oauth/token/route.ts @ 5b6d63e6 L23-25; refreshToken/route.ts L18-24",
 )
-class GrantTypeInvalidRequest(Behaviour):
+class OAuth2GrantTypeInvalidRequest(Behaviour):
     unsupported_grant_type_error = "invalid_request"
 
 
@@ -39,7 +39,7 @@ class GrantTypeInvalidRequest(Behaviour):
     "a code is not bound to its redirect_uri: any URI registered for the client is accepted at exchange",
     "AccessCode has no redirectUri column (schema.prisma @ e0ef2d8d); OAuthService @ e0ef2d8d L364-367",
 )
-class AnyRegisteredRedirectUri(Behaviour):
+class OAuth2AnyRegisteredRedirectUri(Behaviour):
     def redirect_uri_bound(self, redirect_uri: str, code_redirect_uri: str) -> bool:
         return True
 
@@ -49,7 +49,7 @@ class AnyRegisteredRedirectUri(Behaviour):
     "replaying a rotated-out refresh token is 400 invalid_grant, but its successor stays valid (no family revocation)",
     "OAuthService.refreshAccessToken @ e0ef2d8d L439-446: nothing deleted on reuse",
 )
-class ReplaySparesSuccessor(Behaviour):
+class OAuth2ReplaySparesSuccessor(Behaviour):
     def refresh_replay(self, clients: OAuth2Store, family: str) -> bool:
         return True
 
@@ -59,5 +59,5 @@ class ReplaySparesSuccessor(Behaviour):
     "access tokens carry no jti: two minted for one user and client within a second are identical",
     "OAuthService.mintTokens @ e0ef2d8d L559-565",
 )
-class TokensWithoutJti(Behaviour):
+class OAuth2TokensWithoutJti(Behaviour):
     access_token_jti = False

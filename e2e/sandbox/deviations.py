@@ -7,6 +7,7 @@ behaviour they make (behaviour.py). With the reference persona and no fault on, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .behaviour import Behaviour, compose
 from .faults import FAULTS
@@ -35,18 +36,41 @@ def deviations_for(persona: str, faults: list[str] | set[str]) -> set[str]:
     return set(PERSONAS[persona].quirks) | set(faults)
 
 
+def fault_conflict(faults: Iterable[str]) -> str | None:
+    """Why these faults cannot be on together (two of them change the same step, so one would hide the other),
+    or None. Each fault breaks one rule; the fault proof turns them on one at a time."""
+    seen: dict[str, str] = {}
+    for fault in FAULTS.values():
+        if fault.name not in faults:
+            continue
+        for step in sorted(steps_of(fault)):
+            if step in seen:
+                return f"faults {seen[step]} and {fault.name} both change the step {step}: turn on one of them"
+            seen[step] = fault.name
+    return None
+
+
+def steps_of(deviation: Fault | Quirk) -> set[str]:
+    """The reference steps a deviation's override changes."""
+    return {name for name in vars(deviation.override) if not name.startswith("_")}
+
+
 class ActiveDeviations:
-    """The deviations on now and the behaviour they make: faults over quirks (each in its table's order)."""
+    """The deviations on now and the behaviour they make: faults over quirks (each in its table's order).
+    `memory` is where an override keeps what it must remember while it is on (emptied when the set changes)."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self.names: frozenset[str] = frozenset()
         self.behaviour: Behaviour = compose(())
+        self.memory: dict[str, Any] = {}
         self.set(names)
 
     def set(self, names: Iterable[str]) -> None:
         names = frozenset(names)
         unknown = names - set(DEVIATIONS)
         assert not unknown, unknown
+        assert fault_conflict(names) is None, fault_conflict(names)
+        self.memory = {}
         ordered: list[Fault | Quirk] = [
             *(f for f in FAULTS.values() if f.name in names),
             *(q for q in QUIRKS.values() if q.name in names),

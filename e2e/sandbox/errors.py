@@ -31,7 +31,8 @@ class ApiError(Exception):
     """Raised by a handler; rendered as the envelope with its status.
 
     `code` replaces the exception name (Cal.com's Prisma errors carry platform codes such as NOT_FOUND);
-    `details` is what Nest's exception.getResponse() would give (shown with the envelope-details quirk; None: none).
+    `details` is what Nest's exception.getResponse() would give (shown where the behaviour's error_details does; None:
+    none).
     """
 
     def __init__(self, status: int, message: str, code: str | None = None, details: object = DEFAULT_DETAILS) -> None:

@@ -5,6 +5,8 @@ oauth2_service.py, oauth2_web.py, oauth2_api.py) call them."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +15,9 @@ from .oauth2_store import CONFIDENTIAL, PUBLIC, OAuth2Client, OAuth2Store
 from .oauth2_tokens import ACCESS, ACCESS_TOKEN_SECONDS, REFRESH, decode, s256
 from .store import Store, User
 
-TOKEN_HEADERS = {"Content-Type": "application/json;charset=UTF-8", "Cache-Control": "no-store", "Pragma": "no-cache"}
+TOKEN_HEADERS: Mapping[str, str] = MappingProxyType(
+    {"Content-Type": "application/json;charset=UTF-8", "Cache-Control": "no-store", "Pragma": "no-cache"}
+)
 Refusal = tuple[int, dict[str, str]]  # a token route's error: its status and body
 
 
@@ -73,7 +77,7 @@ class OAuth2Behaviour:
         """RFC 6749 §5.2, token.rejects_missing_parameters: 400 invalid_request."""
         return 400, self.token_error_body("invalid_request", "client_id, code and redirect_uri are required")
 
-    exchange_unknown_client_refusal = (401, "invalid_client")  # RFC 6749 §5.2, token.rejects_unknown_client
+    exchange_unknown_client_error = (401, "invalid_client")  # RFC 6749 §5.2, token.rejects_unknown_client
 
     def exchange_redirect_uri_registered(self, redirect_uri: str, registered: list[str]) -> bool:
         """token.rejects_unregistered_redirect_uri: the exchange's redirect_uri is registered for the client."""
@@ -131,7 +135,9 @@ class OAuth2Behaviour:
         """RFC 6749 §4.1.4: the exchange answers as §5.1 has it."""
         return self.token_body(access_token, refresh_token)
 
-    token_headers = TOKEN_HEADERS  # RFC 6749 §5.1, token.no_store: Cache-Control no-store and Pragma no-cache
+    token_headers: Mapping[str, str] = (
+        TOKEN_HEADERS  # RFC 6749 §5.1, token.no_store: Cache-Control no-store and Pragma no-cache
+    )
 
     # --- refresh (CONTRACT §6.3) ---------------------------------------------------------------
     def refresh_authenticates(self, client: OAuth2Client, secret: str | None) -> bool:

@@ -113,7 +113,7 @@ async def token(request: Request) -> Response:
     o2 = oauth2_store(request)
     client = o2.client(client_id)
     if client is None:
-        status, error = steps.exchange_unknown_client_refusal
+        status, error = steps.exchange_unknown_client_error
         return _error(request, status, error, "client_not_found")
     if not steps.exchange_redirect_uri_registered(redirect_uri, client.redirect_uris):
         return _error(request, 400, "invalid_grant", "redirect_uri_mismatch")

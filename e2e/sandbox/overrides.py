@@ -1,7 +1,8 @@
 """Named deviations from the reference behaviour, each with the Behaviour subclass that makes it.
 
-A fault breaks one harness rule (faults.py lists them); a quirk is a way Cal.com really behaves, named with
-where Cal.com does it (personas.py). Both are declared the same way, on the override class:
+A fault breaks one harness rule (declared in platform_faults.py and oauth2_faults.py; faults.py gathers them); a
+quirk is a way Cal.com really behaves, named with where Cal.com does it (declared in calcom.py and
+calcom_oauth2.py; personas.py makes them the calcom persona). Both are declared the same way, on the override:
 
     @fault("short-codes", "advisory.entropy", "codes are 8 hex characters", REFERENCE)
     class ShortCodes(Behaviour):

@@ -253,14 +253,21 @@ class PlatformBehaviour:
         """Where the login page sends the browser after signing in: its callbackUrl."""
         return given
 
-    consent_mock_up = False  # the platform consent page is a static mock-up
+    def consent_page_instead(self, request: Request) -> Response | None:
+        """A page served in place of the platform consent page: none, the reference serves the working page."""
+        return None
 
     def consent_login_redirect(self, page_url: str) -> str:
         """Where the consent page sends a visitor without a session: the login page, back here after."""
         return "/auth/login?" + urlencode({"callbackUrl": page_url})
 
-    unknown_client_redirect_error: str | None = None  # None: the consent page shows the error itself
-    bad_redirect_redirect_error: str | None = None
+    def unknown_client_redirect(self, redirect_uri: str) -> str | None:
+        """Where the consent page sends the browser for an unknown client: nowhere, it shows the error itself."""
+        return None
+
+    def disallowed_redirect_redirect(self, redirect_uri: str) -> str | None:
+        """Where it sends the browser for a redirect_uri the client did not register: nowhere, it shows the error."""
+        return None
 
     def consent_client_name(self, client: Client) -> str:
         return client.name

@@ -10,7 +10,6 @@ so racers cannot all win there) and refresh-race.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 from datetime import tzinfo
@@ -24,7 +23,7 @@ from .errors import ApiError
 from .keys import issue_keys
 from .overrides import REFERENCE, Fault, faults_into
 from .platform_behaviour import MISSING_BEARER, NO_SECRET
-from .redirects import is_redirect_allowed
+from .redirects import is_redirect_allowed, with_query_params
 from .store import Client, RefreshToken, Store, TokenGrant, User
 from .tokens import new_secret_token, token_key
 
@@ -363,22 +362,14 @@ class RefreshLifetimeNotFloored(Behaviour):
 
 @fault("tokens-repeat", "tokens.all_distinct", "a second exchange hands out the user's first pair again")
 class TokensRepeat(Behaviour):
-    """The first pair an exchange issues for a user and client is remembered, and handed out again after."""
+    """The first pair an exchange issues for a user and client is remembered while the fault is on, and handed
+    out again after."""
 
     def exchange_pair(self, request: Request, client_id: str, user_id: int) -> dict:
-        store: Store = request.app.state.store
-        store.db.execute(
-            "CREATE TABLE IF NOT EXISTS first_pairs (client_id TEXT, user_id INTEGER, body TEXT, "
-            "PRIMARY KEY (client_id, user_id))"
-        )
-        row = store.db.execute(
-            "SELECT body FROM first_pairs WHERE client_id = ? AND user_id = ?", (client_id, user_id)
-        ).fetchone()
-        if row is not None:
-            return json.loads(row["body"])
-        body = super().exchange_pair(request, client_id, user_id)
-        store.db.execute("INSERT INTO first_pairs VALUES (?, ?, ?)", (client_id, user_id, json.dumps(body)))
-        return body
+        first_pairs = request.app.state.deviations.memory.setdefault("tokens-repeat", {})
+        if (client_id, user_id) not in first_pairs:
+            first_pairs[(client_id, user_id)] = super().exchange_pair(request, client_id, user_id)
+        return first_pairs[(client_id, user_id)]
 
 
 # --- the login and consent pages ---------------------------------------------------------------
@@ -436,7 +427,8 @@ class GoBackIssuesCode(Behaviour):
     REFERENCE,
 )
 class ConsentUnknownClientRedirects(Behaviour):
-    unknown_client_redirect_error = "invalid_client"
+    def unknown_client_redirect(self, redirect_uri: str) -> str | None:
+        return with_query_params(redirect_uri, {"error": "invalid_client"})
 
 
 @fault(
@@ -446,7 +438,8 @@ class ConsentUnknownClientRedirects(Behaviour):
     REFERENCE,
 )
 class ConsentBadRedirectRedirects(Behaviour):
-    bad_redirect_redirect_error = "invalid_request"
+    def disallowed_redirect_redirect(self, redirect_uri: str) -> str | None:
+        return with_query_params(redirect_uri, {"error": "invalid_request"})
 
 
 # --- advisories --------------------------------------------------------------------------------
@@ -494,7 +487,7 @@ class ReplayNoRevoke(Behaviour):
 )
 class RefreshRace(Behaviour):
     async def rotate(self, store: Store, key: str, row: RefreshToken) -> RefreshToken | None:
-        if row.rotated:
+        if row.rotated or not self.rotates_refresh_tokens:
             return await super().rotate(store, key, row)
         await asyncio.sleep(RACE_WINDOW_S)
         store.mark_rotated(key)

@@ -1,5 +1,5 @@
 """The web pages of CONTRACT §2: login (NextAuth's JavaScript sign-in, as Cal.com's) and the platform consent
-page (working on the reference persona, Cal.com's static mock-up with the consent-mock-up quirk)."""
+page (the working page of the reference behaviour; the calcom persona serves Cal.com's static mock-up instead)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from starlette.templating import Jinja2Templates
 from .api import redirect_allowed
 from .current import behaviour
 from .nextauth import csrf_token, set_csrf_cookie
-from .redirects import with_query_params
 from .sessions import session_user
 from .store import Store
 
@@ -85,8 +84,8 @@ async def page_post(request: Request) -> Response:
 
 async def consent_page(request: Request) -> Response:
     steps = behaviour(request)
-    if steps.consent_mock_up:
-        return templates.TemplateResponse(request, "consent_mockup.html", {})
+    if instead := steps.consent_page_instead(request):
+        return instead
     query = request.query_params
     user = session_user(request)
     if user is None:
@@ -95,12 +94,12 @@ async def consent_page(request: Request) -> Response:
     client = _store(request).client(client_id) if client_id else None
     if client is None:
         error = f"OAuth client with ID '{client_id}' not found"
-        if steps.unknown_client_redirect_error and redirect_uri:
-            return RedirectResponse(_with_error(redirect_uri, steps.unknown_client_redirect_error), status_code=302)
+        if redirect_uri and (location := steps.unknown_client_redirect(redirect_uri)):
+            return RedirectResponse(location, status_code=302)
     elif not redirect_allowed(request, redirect_uri, client):
         error = "Invalid 'redirect_uri' value."
-        if steps.bad_redirect_redirect_error and redirect_uri:
-            return RedirectResponse(_with_error(redirect_uri, steps.bad_redirect_redirect_error), status_code=302)
+        if redirect_uri and (location := steps.disallowed_redirect_redirect(redirect_uri)):
+            return RedirectResponse(location, status_code=302)
     else:
         error = None
     if error or client is None:  # (client is None only with an error)
@@ -120,10 +119,6 @@ async def consent_page(request: Request) -> Response:
         "api_url": "" if request.app.state.config.layout == "single" else request.app.state.config.api_url,
     }
     return templates.TemplateResponse(request, "consent.html", context)
-
-
-def _with_error(redirect_uri: str, error: str) -> str:
-    return with_query_params(redirect_uri, {"error": error})
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -198,7 +198,7 @@ def test_unwritable_checks_json_or_output_is_refused_before_the_run(tmp_path):
 
 
 def why_not(path: Path, folder: bool) -> str:
-    """Why the run cannot write path (cli.cannot_write), which it must not be able to."""
+    """Why the run cannot write path (run_problems.cannot_write), which it must not be able to."""
     reason = run_problems.cannot_write(path, folder=folder)
     assert reason is not None, f"{path} is writable"
     return reason
@@ -289,7 +289,7 @@ def connect_error(url: str, kind: type[httpx.TransportError] = httpx.ConnectErro
 
 
 def target_failure(error: BaseException) -> str:
-    """What cli.target_connection_failure says of error, which it must recognise as the target going away."""
+    """What run_problems.target_connection_failure says of error, which it must recognise as the target going away."""
     failure = run_problems.target_connection_failure(error, TARGETS)
     assert failure is not None, f"{error!r} is not recognised"
     return failure

@@ -67,11 +67,22 @@ def test_a_code_no_exchange_can_spend_stays_journaled_and_the_next_run_settles_i
     assert "HTTP 500 'Internal server error'" in first_run.stuck()["code-1"]
     assert journaled(journal) == ["code-1"]  # the lockout is remembered, not forgotten
 
-    still_broken = ledger_for(FakeCalcom([]), journal).recover("secret")
+    still_broken = ledger_for(FakeCalcom([]), journal).recover("client", "secret")
     assert list(still_broken) == ["code-1"] and journaled(journal) == ["code-1"]
 
-    recovered = ledger_for(FakeCalcom([(200, {"status": "success", "data": {}})]), journal).recover("secret")
+    recovered = ledger_for(FakeCalcom([(200, {"status": "success", "data": {}})]), journal).recover("client", "secret")
     assert recovered == {} and journaled(journal) == [] and not journal.exists()  # nothing pending: no file
+
+
+def test_a_journal_entry_for_another_client_is_dropped_without_sending_the_secret(tmp_path):
+    """A journal is one per client; an entry naming another (planted in a CI cache, say) is not ours to spend."""
+    journal = tmp_path / "journal.json"
+    journal.write_text(
+        json.dumps([{"code": "planted", "client_id": "someone-else"}, {"code": "ours", "client_id": "client"}])
+    )
+    fake = FakeCalcom([(200, {"status": "success", "data": {}})])
+    assert ledger_for(fake, journal).recover("client", "secret") == {}
+    assert fake.exchange_calls == 1 and not journal.exists()
 
 
 def test_invalid_client_means_spent_only_when_the_secret_is_right(tmp_path):

@@ -173,6 +173,10 @@ def test_list_faults_says_which_apply_to_the_reference_persona_only():
         ),
         (["--persona", "calcom", "--fault", "exchange-missing-bearer-401"], "does not apply to the calcom persona"),
         (["--persona", "reference", "--fault", "no-such-fault"], "unknown fault no-such-fault"),
+        (
+            ["--persona", "reference", "--fault", "redirect-case-folding", "--fault", "wildcard-ignored"],
+            "faults redirect-case-folding and wildcard-ignored both change the step redirect_allowed",
+        ),
         (["--timezone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
     ],
 )

@@ -17,11 +17,11 @@ from e2e.checks.rules import RULES
 from e2e.sandbox.app import create_app
 from e2e.sandbox.behaviour import Behaviour
 from e2e.sandbox.config import SandboxConfig
-from e2e.sandbox.deviations import DEVIATIONS, ActiveDeviations, deviations_for, fault_problem
+from e2e.sandbox.deviations import DEVIATIONS, ActiveDeviations, deviations_for, fault_conflict, fault_problem
 from e2e.sandbox.faults import FAULTS
 from e2e.sandbox.personas import CALCOM_VERSION, PERSONAS, QUIRKS
 from e2e.sandbox.seed import seed
-from e2e.sandbox.store import Store
+from e2e.sandbox.store import Store, TokenGrant
 
 
 def test_faults_keep_their_attributes_and_name_harness_rules():
@@ -102,17 +102,40 @@ def test_reference_persona_without_faults_is_the_reference_behaviour():
 
 
 def test_faults_stack_over_quirks_over_the_reference():
-    params = {"code": "abc"}
+    location = "https://app.test/cb?code=abc"
     calcom = ActiveDeviations(deviations_for("calcom", [])).behaviour
-    # the quirk appends ?code= blindly, after the registered query
-    assert calcom.code_location("https://app.test/cb?a=1", params) == "https://app.test/cb?a=1?code=abc"
-    # a fault over it: query-dropped strips the query, then the quirk below appends the code its way
-    over = ActiveDeviations(deviations_for("calcom", ["query-dropped"])).behaviour
-    assert over.code_location("https://app.test/cb?a=1", params) == "https://app.test/cb?code=abc"
-    # a fault and a quirk changing one step: the fault's answer stands (short-codes over cuid-codes)
-    codes = ActiveDeviations(deviations_for("calcom", ["short-codes"])).behaviour.new_code()
-    assert codes is not None and len(codes) == 8
-    assert ActiveDeviations(deviations_for("reference", [])).behaviour.new_code() is None
+    assert (calcom.redirect_status, type(calcom).__mro__[1].__name__) == (302, "ApiV2PrefixRewrite")
+    # a fault changing a value a quirk's step reads: redirect-307 under the quirk's Express text body
+    over = ActiveDeviations(deviations_for("calcom", ["redirect-307"])).behaviour
+    assert over.redirect_status == 307 and "RedirectTextBody" in type(over).__name__
+    # a fault and a quirk changing one step: the fault's answer stands
+    json_instead = ActiveDeviations(deviations_for("calcom", ["authorize-json-not-redirect"])).behaviour
+    assert type(json_instead).__mro__[1].__name__ == "AuthorizeJsonNotRedirect"
+    # a fault calling super() reaches the quirk below it (refresh-expiry-unchecked, then the reference)
+    reference = ActiveDeviations(deviations_for("reference", [])).behaviour
+    assert reference.refresh_token_expired(1, 2) and not calcom.refresh_token_expired(1, 2)
+    assert reference.code_location(location.split("?")[0], {"code": "abc"}) == location
+
+
+def test_two_faults_changing_one_step_are_refused_together():
+    """Each fault breaks one rule; two changing one step would hide one another (the first declared would win)."""
+    assert fault_conflict(["exchange-race", "exchange-keeps-pending"]) == (
+        "faults exchange-race and exchange-keeps-pending both change the step spend_code: turn on one of them"
+    )
+    assert fault_conflict(["refresh-race", "refresh-no-rotation"]) is None  # different steps: they stack
+    assert fault_conflict(["refresh-no-rotation", "go-back-issues-code", "oauth2-allow-drops-state"]) is None
+
+
+def test_the_race_fault_keeps_a_refresh_token_usable_under_no_rotation(tmp_path):
+    deviations = ActiveDeviations(deviations_for("reference", ["refresh-race", "refresh-no-rotation"]))
+    store = Store(tmp_path / "stack.sqlite3")
+    store.record_tokens("access", "refresh", TokenGrant("client", 1, "family", store.now_ms() + 60_000), 0)
+    for _ in range(2):  # the same refresh token, twice: never marked used, never a replay
+        row = store.refresh_token("refresh")
+        assert row is not None and not row.rotated
+        # a thread of its own: in a worker that already ran a Playwright test this thread has a running event loop
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(asyncio.run, deviations.behaviour.rotate(store, "refresh", row)).result() == row
 
 
 def test_turning_a_fault_on_and_off_changes_the_behaviour_at_once():
