@@ -25,7 +25,7 @@ import uvicorn
 
 from .app import create_app, create_split_app
 from .config import LAYOUTS, LOGIN_DESIGNS, SandboxConfig
-from .deviations import deviations_for, fault_conflict, fault_problem
+from .deviations import deviations_for, faults_refused
 from .faults import listing
 from .info import SandboxInfo
 from .personas import CALCOM_VERSION, DEFAULT_PERSONA, PERSONAS
@@ -106,11 +106,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--throwaway-db", action="store_true", help="remove --db's directory at exit")
     args = parser.parse_args(argv)
-    problems = [problem for name in args.fault if (problem := fault_problem(args.persona, name))]
-    if not problems and (conflict := fault_conflict(args.fault)):
-        problems.append(conflict)
-    if problems:
-        parser.error("; ".join(problems))
+    refused = faults_refused(args.persona, args.fault, args.fault)
+    if refused:
+        parser.error(refused)
     try:
         args.zone = ZoneInfo(args.timezone)
     except (ZoneInfoNotFoundError, ValueError):

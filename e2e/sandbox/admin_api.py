@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deviations import ActiveDeviations, fault_conflict, fault_problem
+from .deviations import ActiveDeviations, faults_refused
 from .errors import ApiError
 from .faults import FAULTS
 from .http_input import read_body
@@ -103,12 +103,10 @@ async def set_faults(request: Request) -> Response:
     for names, key in ((enable, "enable"), (disable, "disable")):
         if not isinstance(names, list) or any(not isinstance(name, str) or name not in FAULTS for name in names):
             raise ApiError(400, f"{key} must be a list of fault names (python -m e2e.sandbox --list-faults)")
-    problems = [problem for name in enable if (problem := fault_problem(persona, name))]
     names = (deviations.names | set(enable)) - set(disable)
-    if not problems and (conflict := fault_conflict(names)):
-        problems.append(conflict)
-    if problems:
-        raise ApiError(400, "; ".join(problems))
+    refused = faults_refused(persona, enable, names)
+    if refused:
+        raise ApiError(400, refused)
     deviations.set(names)
     return JSONResponse({"faults": sorted(deviations.names & set(FAULTS))})
 

@@ -17,7 +17,7 @@ from .keys import algorithms, keys_response
 from .oauth2_api import third_party_user
 from .platform_behaviour import INVALID_CLIENT
 from .sessions import session_user
-from .store import Client, Store, TokenGrant, User
+from .store import Store, TokenGrant, User
 from .tokens import decode, token_key
 
 NO_SESSION = "NextAuthStrategy - Authentication token is missing or invalid."
@@ -30,10 +30,6 @@ ME_DEFAULTS = {"timeFormat": 12, "defaultScheduleId": None, "weekStart": "Sunday
 
 def _store(request: Request) -> Store:
     return request.app.state.store
-
-
-def redirect_allowed(request: Request, candidate: str, client: Client) -> bool:
-    return behaviour(request).redirect_allowed(candidate, client.redirect_uris)
 
 
 def _authorizing_user(request: Request) -> User | None:
@@ -58,7 +54,7 @@ async def authorize(request: Request) -> Response:
     state = steps.authorize_state(body)
     if client is None:
         raise ApiError(400, steps.unknown_client_message(client_id))
-    if not redirect_allowed(request, redirect_uri, client):
+    if not steps.redirect_allowed(redirect_uri, client.redirect_uris):
         raise ApiError(400, "Invalid 'redirect_uri' value.")
     code = steps.store_code(store, client.id, user.id, steps.new_code())
     if code is None:

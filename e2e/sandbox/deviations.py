@@ -31,6 +31,12 @@ def fault_problem(persona: str, name: str) -> str | None:
     return None
 
 
+def faults_refused(persona: str, turned_on: Iterable[str], all_on: Iterable[str]) -> str | None:
+    """Why turning on `turned_on` (so that `all_on` are on) is refused under `persona`, one line; or None."""
+    problems = [problem for name in turned_on if (problem := fault_problem(persona, name))]
+    return "; ".join(problems) or fault_conflict(all_on)
+
+
 def deviations_for(persona: str, faults: list[str] | set[str]) -> set[str]:
     """The persona's quirks and the given faults (already checked with fault_problem)."""
     return set(PERSONAS[persona].quirks) | set(faults)

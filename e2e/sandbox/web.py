@@ -11,7 +11,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from .api import redirect_allowed
 from .current import behaviour
 from .nextauth import csrf_token, set_csrf_cookie
 from .sessions import session_user
@@ -96,7 +95,7 @@ async def consent_page(request: Request) -> Response:
         error = f"OAuth client with ID '{client_id}' not found"
         if redirect_uri and (location := steps.unknown_client_redirect(redirect_uri)):
             return RedirectResponse(location, status_code=302)
-    elif not redirect_allowed(request, redirect_uri, client):
+    elif not steps.redirect_allowed(redirect_uri, client.redirect_uris):
         error = "Invalid 'redirect_uri' value."
         if redirect_uri and (location := steps.disallowed_redirect_redirect(redirect_uri)):
             return RedirectResponse(location, status_code=302)

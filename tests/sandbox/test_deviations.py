@@ -17,7 +17,7 @@ from e2e.checks.rules import RULES
 from e2e.sandbox.app import create_app
 from e2e.sandbox.behaviour import Behaviour
 from e2e.sandbox.config import SandboxConfig
-from e2e.sandbox.deviations import DEVIATIONS, ActiveDeviations, deviations_for, fault_conflict, fault_problem
+from e2e.sandbox.deviations import DEVIATIONS, ActiveDeviations, deviations_for, fault_conflict, fault_problem, steps_of
 from e2e.sandbox.faults import FAULTS
 from e2e.sandbox.personas import CALCOM_VERSION, PERSONAS, QUIRKS
 from e2e.sandbox.seed import seed
@@ -91,7 +91,7 @@ def test_every_override_changes_a_reference_step():
     """A misspelt step would be a deviation that silently changes nothing."""
     reference_steps = {name for name in dir(Behaviour) if not name.startswith("_")}
     for deviation in DEVIATIONS.values():
-        own = {name for name in vars(deviation.override) if not name.startswith("_")}
+        own = steps_of(deviation)
         assert own, f"{deviation.name} overrides nothing"
         assert own <= reference_steps, f"{deviation.name} defines {sorted(own - reference_steps)}, not steps"
         assert issubclass(deviation.override, Behaviour)
